@@ -1,0 +1,253 @@
+"""Helpers for Postern's system tests: real binaries, real certificates, real sockets.
+
+A system test starts the built binaries (found in the test's runfiles), waits
+for the line each one logs when it is ready, and talks to them through real
+clients. Nothing here sleeps to synchronise: readiness is a log line, and every
+wait has a deadline.
+
+    pki = harness.Pki(tmp, ["proxy.localhost.example"])
+    authorize = harness.Process("authorize", [harness.binary("authorize/postern-authorize"),
+                                              "--config", cfg, "--grpc-address", "127.0.0.1:0"])
+    address = authorize.wait_for(r"listening on (\\S+)").group(1)
+"""
+
+import base64
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+
+def tmpdir(name):
+    """Returns a fresh directory under TEST_TMPDIR (or /tmp outside Bazel)."""
+    root = os.environ.get("TEST_TMPDIR", "/tmp")
+    path = os.path.join(root, name)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def binary(path):
+    """Absolute path of a binary built by Bazel, e.g. binary("proxy/postern-proxy")."""
+    srcdir = os.environ.get("TEST_SRCDIR")
+    if srcdir:
+        candidate = os.path.join(srcdir, "postern", path)
+        if os.path.exists(candidate):
+            return candidate
+    workspace = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(workspace, "bazel-bin", path)
+
+
+def new_secret():
+    """A fresh shared secret: base64 of 32 random bytes, as the config wants it."""
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def write_config(path, config):
+    """Writes `config` (a dict) as a config file. JSON is valid YAML."""
+    with open(path, "w") as f:
+        json.dump(config, f, indent=2)
+    return path
+
+
+class Process:
+    """A child process whose stderr lines are collected as they arrive."""
+
+    def __init__(self, name, args, env=None, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL):
+        self.name = name
+        self.args = [str(a) for a in args]
+        self._lines = []
+        self._cond = threading.Condition()
+        self._closed = False
+        self.proc = subprocess.Popen(self.args, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
+                                     env=env, start_new_session=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            with self._cond:
+                self._lines.append(line)
+                self._cond.notify_all()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def lines(self):
+        with self._cond:
+            return list(self._lines)
+
+    def output(self):
+        return "\n".join(self.lines())
+
+    def wait_for(self, pattern, timeout=20, start=0):
+        """Waits for a stderr line matching `pattern`; returns the match. Raises on timeout or exit."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            index = start
+            while True:
+                while index < len(self._lines):
+                    match = regex.search(self._lines[index])
+                    if match:
+                        return match
+                    index += 1
+                if self._closed:
+                    raise AssertionError("%s exited (%s) before logging %r; stderr:\n%s" %
+                                         (self.name, self.proc.wait(), pattern, "\n".join(self._lines)))
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError("%s did not log %r within %ss; stderr:\n%s" %
+                                         (self.name, pattern, timeout, "\n".join(self._lines)))
+                self._cond.wait(remaining)
+
+    def count(self, pattern):
+        regex = re.compile(pattern)
+        return sum(1 for line in self.lines() if regex.search(line))
+
+    def signal(self, sig):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        """Sends `sig` and waits for exit; returns the exit status. Kills after `timeout`."""
+        self.signal(sig)
+        try:
+            status = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            status = self.proc.wait()
+        self._reader.join(5)
+        return status
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self._reader.join(5)
+
+
+class Pki:
+    """A throwaway CA and server certificates made with the openssl CLI."""
+
+    def __init__(self, directory, names, ca_name="Postern Test CA"):
+        self.dir = directory
+        self.ca_cert = os.path.join(directory, "ca.pem")
+        self.ca_key = os.path.join(directory, "ca-key.pem")
+        _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", self.ca_key, "-out", self.ca_cert, "-days", "2", "-subj", "/CN=" + ca_name,
+                 "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        self.cert, self.key = self.issue("server", names)
+
+    def issue(self, stem, names):
+        """Issues a server certificate for `names` (DNS names or IP addresses)."""
+        key = os.path.join(self.dir, stem + "-key.pem")
+        csr = os.path.join(self.dir, stem + ".csr")
+        cert = os.path.join(self.dir, stem + ".pem")
+        ext = os.path.join(self.dir, stem + ".ext")
+        sans = ",".join(("IP:" if _is_ip(n) else "DNS:") + n for n in names)
+        with open(ext, "w") as f:
+            f.write("subjectAltName=%s\nextendedKeyUsage=serverAuth\n" % sans)
+        _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", key, "-out", csr, "-subj", "/CN=" + names[0])
+        _openssl("x509", "-req", "-in", csr, "-CA", self.ca_cert, "-CAkey", self.ca_key,
+                 "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext)
+        return cert, key
+
+
+def _is_ip(name):
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, name)
+            return True
+        except OSError:
+            pass
+    return False
+
+
+def _openssl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE)
+
+
+def split_address(address):
+    """"127.0.0.1:8443" or "[::1]:8443" -> (host, port)."""
+    host, _, port = address.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+class ConnectResult:
+    def __init__(self, status, headers, body, sock, leftover):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.sock = sock
+        self.leftover = leftover
+
+
+def tls_connect(proxy_address, ca_file, server_name="proxy.localhost.example", timeout=20):
+    """A TLS connection to the proxy, verified against `ca_file`, ALPN http/1.1."""
+    context = ssl.create_default_context(cafile=ca_file)
+    context.set_alpn_protocols(["http/1.1"])
+    raw = socket.create_connection(split_address(proxy_address), timeout=timeout)
+    return context.wrap_socket(raw, server_hostname=server_name)
+
+
+def connect_tunnel(proxy_address, ca_file, authority, token=None, header="Authorization: Pomerium",
+                   server_name="proxy.localhost.example", extra=b"", timeout=20):
+    """Sends one CONNECT through TLS and reads the response head (and any body).
+
+    Returns a ConnectResult; on 200 `sock` is the open tunnel and `leftover`
+    holds any tunnel bytes that arrived with the response head.
+    """
+    sock = tls_connect(proxy_address, ca_file, server_name, timeout)
+    request = "CONNECT %s HTTP/1.1\r\nHost: %s\r\n" % (authority, authority)
+    if token is not None:
+        request += "%s %s\r\n" % (header, token) if not header.endswith(":") else "%s %s\r\n" % (
+            header, token)
+    request += "\r\n"
+    sock.sendall(request.encode() + extra)
+    return read_response(sock)
+
+
+def read_response(sock):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError("connection closed before a complete response head: %r" % data)
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    body = b""
+    if status != 200:
+        length = int(headers.get("content-length", "0"))
+        body = rest
+        while len(body) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        rest = b""
+    return ConnectResult(status, headers, body.decode("utf-8", "replace"), sock, rest)
+
+
+def recv_exactly(sock, count, initial=b""):
+    data = bytearray(initial)
+    while len(data) < count:
+        chunk = sock.recv(min(1 << 20, count - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
