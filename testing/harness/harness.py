@@ -209,8 +209,7 @@ def connect_tunnel(proxy_address, ca_file, authority, token=None, header="Author
     sock = tls_connect(proxy_address, ca_file, server_name, timeout)
     request = "CONNECT %s HTTP/1.1\r\nHost: %s\r\n" % (authority, authority)
     if token is not None:
-        request += "%s %s\r\n" % (header, token) if not header.endswith(":") else "%s %s\r\n" % (
-            header, token)
+        request += "%s %s\r\n" % (header, token)
     request += "\r\n"
     sock.sendall(request.encode() + extra)
     return read_response(sock)
