@@ -1,0 +1,53 @@
+#include "common/reload/file_watcher.h"
+
+#include <sys/stat.h>
+
+#include <utility>
+
+namespace postern::reload {
+
+FileWatcher::FileWatcher(std::string path, absl::Duration poll_interval,
+                         std::function<void()> on_change)
+    : path_(std::move(path)), poll_interval_(poll_interval), on_change_(std::move(on_change)) {}
+
+FileWatcher::~FileWatcher() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void FileWatcher::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+FileWatcher::Stamp FileWatcher::Read() const {
+  struct stat st;
+  if (::stat(path_.c_str(), &st) != 0) return Stamp{};
+  return Stamp{
+      .exists = true,
+      .device = static_cast<unsigned long>(st.st_dev),
+      .inode = static_cast<unsigned long>(st.st_ino),
+      .size = static_cast<long long>(st.st_size),
+      .mtime_ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec};
+}
+
+void FileWatcher::Run(Stamp last) {
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    // Waits for the poll interval, or wakes at once when stopping.
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), poll_interval_);
+    if (stopping_) return;
+    Stamp now = Read();
+    // A missing file (mid-rename) is not a change worth reloading for.
+    if (now.exists && !(now == last)) {
+      last = now;
+      mu_.Unlock();
+      on_change_();
+      mu_.Lock();
+    }
+  }
+}
+
+}  // namespace postern::reload
