@@ -18,8 +18,11 @@ FileWatcher::~FileWatcher() {
   if (thread_.joinable()) thread_.join();
 }
 
+// The first stamp is read here, not on the new thread, so a change made right
+// after Start() returns is never taken as the starting state.
 void FileWatcher::Start() {
-  thread_ = std::thread([this] { Run(); });
+  Stamp initial = Read();
+  thread_ = std::thread([this, initial] { Run(initial); });
 }
 
 FileWatcher::Stamp FileWatcher::Read() const {
