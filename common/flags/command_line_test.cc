@@ -1,0 +1,67 @@
+#include "common/flags/command_line.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace postern::flags {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const std::vector<FlagSpec> kSpecs = {
+    {.name = "listen", .value_name = "ADDR", .help = "where to listen"},
+    {.name = "proxy-url", .aliases = {"pomerium-url"}, .value_name = "URL", .help = "proxy"},
+    {.name = "no-browser", .help = "do not open a browser"},
+};
+
+TEST(CommandLineTest, ParsesEveryForm) {
+  auto cl = CommandLine::Parse(
+      {"tcp", "--listen", "-", "-pomerium-url=https://p:8443", "--no-browser", "host:22"}, kSpecs);
+  ASSERT_TRUE(cl.ok()) << cl.status();
+  EXPECT_EQ(cl->Value("listen"), "-");
+  EXPECT_EQ(cl->Value("proxy-url"), "https://p:8443");
+  EXPECT_TRUE(cl->Has("no-browser"));
+  EXPECT_THAT(cl->positional(), ElementsAre("tcp", "host:22"));
+}
+
+TEST(CommandLineTest, DoubleDashEndsFlags) {
+  auto cl = CommandLine::Parse({"--", "--listen", "x"}, kSpecs);
+  ASSERT_TRUE(cl.ok());
+  EXPECT_FALSE(cl->Has("listen"));
+  EXPECT_THAT(cl->positional(), ElementsAre("--listen", "x"));
+}
+
+TEST(CommandLineTest, FallbackWhenAbsent) {
+  auto cl = CommandLine::Parse({}, kSpecs);
+  ASSERT_TRUE(cl.ok());
+  EXPECT_EQ(cl->Value("listen", "127.0.0.1:0"), "127.0.0.1:0");
+}
+
+struct BadCase {
+  std::vector<std::string> args;
+  std::string message;
+};
+
+TEST(CommandLineTest, RejectsBadUsageWithPreciseMessages) {
+  const std::vector<BadCase> cases = {
+      {{"--lisen", "x"}, "unknown flag --lisen"},
+      {{"--listen"}, "flag --listen needs a value (ADDR)"},
+      {{"--no-browser=yes"}, "flag --no-browser takes no value (got \"yes\")"},
+      {{"--proxy-url", "a", "--pomerium-url", "b"}, "flag --proxy-url given twice"},
+  };
+  for (const BadCase& c : cases) {
+    auto cl = CommandLine::Parse(c.args, kSpecs);
+    ASSERT_FALSE(cl.ok()) << c.message;
+    EXPECT_EQ(cl.status().message(), c.message);
+  }
+}
+
+TEST(CommandLineTest, HelpListsFlagsAndAliases) {
+  std::string help = Help("usage: postern tcp DEST", kSpecs);
+  EXPECT_THAT(help, HasSubstr("--proxy-url, --pomerium-url URL\n      proxy\n"));
+  EXPECT_THAT(help, HasSubstr("--no-browser\n"));
+}
+
+}  // namespace
+}  // namespace postern::flags
