@@ -98,7 +98,7 @@ absl::Status WrongAlgorithm(const json::object& header, std::string_view expecte
 }
 
 absl::StatusOr<json::object> DecodeClaims(const CompactJws& jws) {
-  return DecodeJsonPart(jws.payload, "token claims");
+  return DecodeJsonPart(jws.payload, "token payload");
 }
 
 absl::Status BadSignature() { return Rejected("token signature is invalid"); }
