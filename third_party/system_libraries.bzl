@@ -82,15 +82,20 @@ def _library(ctx, name, flags):
             linkopts.append(flag)
         elif flag not in linkopts or not flag.startswith("-l"):
             linkopts.append(flag)
+    # Headers under a symlinked -I directory must be listed, or the sandbox
+    # omits them and the compiler silently falls back to /usr/include (for
+    # BoringSSL that would be OpenSSL's headers).
+    hdrs = ["{}/**/*.h".format(d) for d in includes]
     return """
 cc_library(
     name = "{name}",
+    hdrs = glob({hdrs}),
     defines = {defines},
     copts = {copts},
     includes = {includes},
     linkopts = {linkopts},
 )
-""".format(name = name, defines = defines, copts = copts, includes = includes, linkopts = linkopts)
+""".format(name = name, hdrs = hdrs, defines = defines, copts = copts, includes = includes, linkopts = linkopts)
 
 def _check_boost(ctx):
     version = ctx.path("/usr/include/boost/version.hpp")
