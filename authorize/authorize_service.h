@@ -1,0 +1,36 @@
+// AuthorizeService: the gRPC Check endpoint (common/proto/authorize.proto).
+//
+// Each call must carry `authorization: Bearer <service token>` minted with the
+// shared secret; calls without a valid one get UNAUTHENTICATED and a warning
+// in the log, before any policy runs. Every decided call writes one JSON
+// decision-log line (time, route, user, email, decision, reasons, latency);
+// never the token.
+//
+// Thread-safety: Check runs on gRPC's threads concurrently; it reads the
+// current RoutePolicies snapshot and takes no lock.
+#ifndef POSTERN_AUTHORIZE_AUTHORIZE_SERVICE_H_
+#define POSTERN_AUTHORIZE_AUTHORIZE_SERVICE_H_
+
+#include "authorize/route_policies.h"
+#include "common/proto/authorize.grpc.pb.h"
+#include "common/reload/snapshot.h"
+
+namespace postern::authorize {
+
+class AuthorizeService final : public v1::Authorize::CallbackService {
+ public:
+  // `policies` must outlive the service.
+  explicit AuthorizeService(const reload::Snapshot<RoutePolicies>* policies)
+      : policies_(policies) {}
+
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
+                                  const v1::CheckRequest* request,
+                                  v1::CheckResponse* response) override;
+
+ private:
+  const reload::Snapshot<RoutePolicies>* const policies_;
+};
+
+}  // namespace postern::authorize
+
+#endif  // POSTERN_AUTHORIZE_AUTHORIZE_SERVICE_H_

@@ -1,0 +1,170 @@
+// postern-authorize: the policy decision service, and `eval`, its dry-run.
+//
+//   postern-authorize --config FILE [--grpc-address 127.0.0.1:5443]
+//   postern-authorize eval --config FILE < request.json
+#include <signal.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "authorize/authorize_service.h"
+#include "authorize/eval_command.h"
+#include "authorize/route_policies.h"
+#include "common/config/config_loader.h"
+#include "common/flags/command_line.h"
+#include "common/log/log.h"
+#include "common/reload/file_watcher.h"
+#include "common/reload/reloader.h"
+#include "common/version.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+
+namespace postern::authorize {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: postern-authorize --config FILE [--grpc-address ADDR]\n"
+    "       postern-authorize eval --config FILE < request.json\n"
+    "\n"
+    "Serves authorization decisions to postern-proxy over gRPC. `eval` decides\n"
+    "one JSON request read from stdin offline and prints the JSON answer; exit\n"
+    "status 0 allow, 1 deny or unauthenticated, 2 bad request or config.";
+
+const std::vector<flags::FlagSpec> kFlags = {
+    {.name = "config", .value_name = "FILE", .help = "config file (YAML), required"},
+    {.name = "grpc-address",
+     .value_name = "ADDR",
+     .help = "gRPC listen address; overrides the config's grpc_address (port 0: any free port)"},
+    {.name = "help", .help = "print this help"},
+    {.name = "version", .help = "print the version"},
+};
+
+// Loads, validates and compiles the config file: what startup and every
+// reload do.
+absl::StatusOr<std::shared_ptr<const RoutePolicies>> Build(const std::string& path) {
+  absl::StatusOr<config::LoadedConfig> loaded = config::LoadConfigFile(path);
+  if (!loaded.ok()) return loaded.status();
+  for (const std::string& warning : loaded->warnings) log::Warn("%s", warning);
+  if (absl::Status s = loaded->config->RequireAuthorizeSettings(); !s.ok()) return s;
+  return RoutePolicies::Build(loaded->config);
+}
+
+log::Level LevelOf(config::LogLevel level) {
+  switch (level) {
+    case config::LogLevel::kDebug:
+      return log::Level::kDebug;
+    case config::LogLevel::kInfo:
+      return log::Level::kInfo;
+    case config::LogLevel::kWarn:
+      return log::Level::kWarning;
+    case config::LogLevel::kError:
+      return log::Level::kError;
+  }
+  return log::Level::kInfo;
+}
+
+// ListenHost returns the host part of "host:port" / "[v6]:port".
+std::string ListenHost(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
+int Serve(const std::string& config_path, const std::string& address_flag) {
+  // Signals are taken synchronously by this thread with sigwait; blocking
+  // them first makes every thread gRPC starts inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::shared_ptr<const RoutePolicies>> initial = Build(config_path);
+  if (!initial.ok()) {
+    std::cerr << "postern-authorize: " << initial.status().message() << "\n";
+    return 2;
+  }
+  log::SetLevel(LevelOf((*initial)->config().log_level));
+  const std::string address =
+      address_flag.empty() ? (*initial)->config().grpc_address : address_flag;
+
+  reload::Snapshot<RoutePolicies> policies(*initial);
+  reload::Reloader<RoutePolicies> reloader([&] { return Build(config_path); }, &policies);
+  AuthorizeService service(&policies);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::cerr << "postern-authorize: cannot listen on " << address
+              << " (address in use or not local)\n";
+    return 1;
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  log::Info("listening on %s:%d (%d routes)", ListenHost(address), port,
+            static_cast<int>((*initial)->config().routes.size()));
+
+  reload::FileWatcher watcher(config_path, absl::Seconds(1),
+                              [&] { (void)reloader.Reload("config file changed"); });
+  watcher.Start();
+
+  while (true) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      (void)reloader.Reload("SIGHUP");
+      continue;
+    }
+    log::Info("shutting down (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    break;
+  }
+  server->GetHealthCheckService()->SetServingStatus(false);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args = flags::Arguments(argc, argv);
+  const bool eval = !args.empty() && args.front() == "eval";
+  if (eval) args.erase(args.begin());
+  absl::StatusOr<flags::CommandLine> cl = flags::CommandLine::Parse(args, kFlags);
+  if (!cl.ok()) {
+    std::cerr << "postern-authorize: " << cl.status().message() << "\n" << kUsage << "\n";
+    return 2;
+  }
+  if (cl->Has("help")) {
+    std::cout << flags::Help(kUsage, kFlags);
+    return 0;
+  }
+  if (cl->Has("version")) {
+    std::cout << "postern-authorize " << kVersion << "\n";
+    return 0;
+  }
+  if (!cl->positional().empty()) {
+    std::cerr << "postern-authorize: unexpected argument \"" << cl->positional().front()
+              << "\"\n"
+              << kUsage << "\n";
+    return 2;
+  }
+  if (!cl->Has("config")) {
+    std::cerr << "postern-authorize: --config FILE is required\n" << kUsage << "\n";
+    return 2;
+  }
+  if (eval) {
+    if (cl->Has("grpc-address")) {
+      std::cerr << "postern-authorize: eval takes no --grpc-address\n";
+      return 2;
+    }
+    return RunEval(cl->Value("config"), std::cin, std::cout, std::cerr);
+  }
+  return Serve(cl->Value("config"), cl->Value("grpc-address"));
+}
+
+}  // namespace
+}  // namespace postern::authorize
+
+int main(int argc, char** argv) { return postern::authorize::Main(argc, argv); }
