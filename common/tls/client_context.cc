@@ -74,6 +74,21 @@ int StoreNewSession(SSL* ssl, SSL_SESSION* session) {
   return 1;
 }
 
+// Handshake-done callback. A TLS 1.2 server may renew the ticket of a resumed
+// session, but OpenSSL calls the new-session callback for full handshakes only;
+// the renewed session is then only in the SSL. Keep it, or the client would
+// offer the old ticket until the server stops accepting it.
+void KeepRenewedSession(const SSL* ssl, int where, int /*ret*/) {
+  if ((where & SSL_CB_HANDSHAKE_DONE) == 0 || SSL_version(ssl) >= TLS1_3_VERSION ||
+      !SSL_session_reused(ssl)) {
+    return;
+  }
+  const std::string* key = SessionKeySlot::Get(ssl);
+  ClientState* state = ClientStateSlot::Get(SSL_get_SSL_CTX(ssl));
+  if (key == nullptr || state == nullptr) return;
+  state->sessions.Store(*key, SslUniquePtr<SSL_SESSION>(SSL_get1_session(const_cast<SSL*>(ssl))));
+}
+
 absl::Status LoadTrustStore(SSL_CTX* ctx, const ClientOptions& options) {
   if (!options.ca_cert_file.empty()) {
     absl::StatusOr<std::vector<SslUniquePtr<X509>>> cas = ReadCertificatesPem(options.ca_cert_file);
@@ -143,6 +158,7 @@ absl::StatusOr<ClientContext> ClientContext::Create(const ClientOptions& options
   SSL_CTX_set_session_cache_mode(ctx.get(),
                                  SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(ctx.get(), StoreNewSession);
+  SSL_CTX_set_info_callback(ctx.get(), KeepRenewedSession);
   if (!ClientStateSlot::Set(ctx.get(), std::move(state))) {
     return absl::InternalError(
         absl::StrCat("cannot attach session cache to TLS context: ", LastSslError()));

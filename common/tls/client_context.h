@@ -51,7 +51,9 @@ class ClientContext {
   // native returns the context to create client SSLs from (SSL_new, or
   // asio::ssl::context after SSL_CTX_up_ref); each SSL must then go through
   // PrepareClientSsl. Owned by this object; the session cache lives as long
-  // as the SSL_CTX. Thread-safe.
+  // as the SSL_CTX. The context's new-session and info callbacks and its
+  // ex_data feed that cache: do not replace them (SSL_set_info_callback on an
+  // SSL included). Thread-safe.
   SSL_CTX* native() const { return context_.get(); }
 
  private:
@@ -69,7 +71,10 @@ class ClientContext {
 // - the last session cached for host:port, if any, so the handshake resumes;
 //   sessions the server later issues on this connection replace it. Sessions
 //   never move between ClientContexts, so one made without verification is
-//   never resumed by a verifying context.
+//   never resumed by a verifying context. Call SSL_shutdown (send
+//   close_notify; Asio: async_shutdown) before freeing the SSL: OpenSSL marks
+//   the session of a connection freed without it not resumable, as a guard
+//   against truncation.
 // `host` may carry IPv6 brackets ("[::1]"). Errors: kInvalidArgument for an
 // empty host or a NUL in it, kFailedPrecondition if `ssl` was not created from
 // a ClientContext. Thread-safe across different SSLs.

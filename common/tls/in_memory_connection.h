@@ -28,7 +28,8 @@ struct HandshakeOutcome {
 // ConnectInMemory joins `client` and `server` with a BIO pair (the SSLs own
 // it), runs both handshakes to completion or failure, and, if both succeed,
 // passes one byte each way, so that the client has also processed session
-// tickets a TLS 1.3 server sends after the handshake.
+// tickets a TLS 1.3 server sends after the handshake, and then has each side
+// send close_notify.
 HandshakeOutcome ConnectInMemory(SSL* client, SSL* server);
 
 }  // namespace postern::tls

@@ -8,7 +8,10 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace postern::tls {
 namespace {
@@ -49,6 +52,34 @@ bool NoMorePemBlocks() {
   return ERR_GET_LIB(error) == ERR_LIB_PEM && ERR_GET_REASON(error) == PEM_R_NO_START_LINE;
 }
 
+struct PemKeyBlocks {
+  bool any = false;        // a "-----BEGIN ...PRIVATE KEY-----" block
+  bool encrypted = false;  // PKCS#8 "ENCRYPTED PRIVATE KEY" or a legacy Proc-Type header
+};
+
+PemKeyBlocks FindKeyBlocks(absl::string_view contents) {
+  static constexpr absl::string_view kBegin = "-----BEGIN ";
+  static constexpr absl::string_view kDashes = "-----";
+  PemKeyBlocks blocks;
+  for (size_t at = contents.find(kBegin); at != absl::string_view::npos;
+       at = contents.find(kBegin, at + 1)) {
+    const size_t label_start = at + kBegin.size();
+    const size_t label_end = contents.find(kDashes, label_start);
+    if (label_end == absl::string_view::npos) break;
+    const absl::string_view label = contents.substr(label_start, label_end - label_start);
+    if (!absl::EndsWith(label, "PRIVATE KEY")) continue;
+    blocks.any = true;
+    if (absl::StartsWith(label, "ENCRYPTED ")) blocks.encrypted = true;
+    // Legacy encryption: "Proc-Type: 4,ENCRYPTED" right after the BEGIN line.
+    if (absl::StartsWith(
+            absl::StripLeadingAsciiWhitespace(contents.substr(label_end + kDashes.size())),
+            "Proc-Type: 4,ENCRYPTED")) {
+      blocks.encrypted = true;
+    }
+  }
+  return blocks;
+}
+
 // Never prompt on a terminal for a passphrase: a server has no one to ask.
 int RefusePassphrase(char*, int, int, void*) { return 0; }
 
@@ -86,24 +117,27 @@ absl::StatusOr<SslUniquePtr<EVP_PKEY>> ReadPrivateKeyPem(const std::string& path
   SslUniquePtr<BIO> bio = MemoryBio(*contents);
   if (bio == nullptr) return absl::ResourceExhaustedError(absl::StrCat(path, ": out of memory"));
 
-  ClearSslErrors();
-  SslUniquePtr<EVP_PKEY> key(
-      PEM_read_bio_PrivateKey(bio.get(), nullptr, RefusePassphrase, nullptr));
-  if (key != nullptr) return key;
-  if (NoMorePemBlocks()) {
-    ClearSslErrors();
+  // Classify from the PEM labels first: OpenSSL 3 reports a missing key
+  // block as "unsupported" and an encrypted one as a decoding failure.
+  const PemKeyBlocks blocks = FindKeyBlocks(*contents);
+  if (!blocks.any) {
     return absl::InvalidArgumentError(
         absl::StrCat(path,
                      ": no private key found (expected a PEM block such as "
                      "'-----BEGIN PRIVATE KEY-----')"));
   }
-  if (contents->find("ENCRYPTED") != std::string::npos) {
-    ClearSslErrors();
+  if (blocks.encrypted) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": private key is encrypted; provide it unencrypted"));
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat(path, ": private key is malformed: ", LastSslError()));
+  ClearSslErrors();
+  SslUniquePtr<EVP_PKEY> key(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, RefusePassphrase, nullptr));
+  if (key == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": private key is malformed: ", LastSslError()));
+  }
+  return key;
 }
 
 }  // namespace postern::tls
