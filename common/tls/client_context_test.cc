@@ -1,7 +1,9 @@
 #include "common/tls/client_context.h"
 
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <optional>
@@ -101,6 +103,35 @@ TEST_F(ClientContextTest, SystemTrustStoreDoesNotTrustTestCa) {
   EXPECT_FALSE(c.outcome.client_ok);
   EXPECT_THAT(DescribeVerificationFailure(c.client.get(), "proxy.example.com"),
               HasSubstr("TLS certificate of proxy.example.com not accepted: "));
+}
+
+// Counts the certificates of Debian's CA bundle that `ctx`'s trust store
+// accepts as trust anchors.
+int TrustedBundleRoots(SSL_CTX* ctx) {
+  SslUniquePtr<BIO> bio(BIO_new_file("/etc/ssl/certs/ca-certificates.crt", "r"));
+  if (bio == nullptr) return -1;
+  int trusted = 0;
+  while (X509* raw = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    SslUniquePtr<X509> root(raw);
+    SslUniquePtr<X509_STORE_CTX> verification(X509_STORE_CTX_new());
+    if (X509_STORE_CTX_init(verification.get(), SSL_CTX_get_cert_store(ctx), root.get(), nullptr) ==
+            1 &&
+        X509_verify_cert(verification.get()) == 1) {
+      ++trusted;
+    }
+  }
+  ClearSslErrors();
+  return trusted;
+}
+
+TEST_F(ClientContextTest, SystemTrustStoreHoldsTheSystemRoots) {
+  if (access("/etc/ssl/certs/ca-certificates.crt", R_OK) != 0) {
+    GTEST_SKIP() << "no system CA bundle on this machine";
+  }
+  ClientContext system = NewClient({});
+  EXPECT_GT(TrustedBundleRoots(system.native()), 100);
+  ClientContext own_ca = NewClient({.ca_cert_file = ca_file_});
+  EXPECT_EQ(TrustedBundleRoots(own_ca.native()), 0);
 }
 
 TEST_F(ClientContextTest, HostnameMismatchFails) {

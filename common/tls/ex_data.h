@@ -29,19 +29,21 @@ class ExData {
 
  public:
   // Set gives `value` to `parent`, deleting any earlier value; returns false
-  // (and deletes `value`) if the library cannot store it.
+  // (deleting `value`, keeping the earlier one) if the library cannot store it.
   static bool Set(Parent* parent, std::unique_ptr<T> value) {
     int index = Index();
     if (index < 0) return false;
-    delete Get(parent);
+    T* previous = Get(parent);
     bool stored;
     if constexpr (std::is_same_v<Parent, SSL_CTX>) {
       stored = SSL_CTX_set_ex_data(parent, index, value.get()) == 1;
     } else {
       stored = SSL_set_ex_data(parent, index, value.get()) == 1;
     }
-    if (stored) value.release();
-    return stored;
+    if (!stored) return false;
+    value.release();
+    delete previous;
+    return true;
   }
 
   // Get returns the value given to `parent`, or nullptr if none (e.g. the

@@ -270,6 +270,17 @@ TEST_P(ResumptionTest, ResumesOnAnotherReplicaWithSameSecret) {
   EXPECT_TRUE(SSL_session_reused(c.client.get()));
 }
 
+TEST_P(ResumptionTest, ResumesWithCertificateChosenBySni) {
+  CertificateFiles other = IssueFiles("other", {"other.example.com"});
+  ServerContext replica_a = NewServer({other, proxy_});
+  ServerContext replica_b = NewServer({other, proxy_});
+  ASSERT_TRUE(ConnectAt(replica_a).outcome.ok());
+  Connection c = ConnectAt(replica_b);
+  ASSERT_TRUE(c.outcome.ok()) << c.outcome.client_error << " / " << c.outcome.server_error;
+  EXPECT_TRUE(SSL_session_reused(c.client.get()));
+  EXPECT_EQ(PresentedCommonName(c.client.get()), "proxy.example.com");
+}
+
 TEST_P(ResumptionTest, ServerWithOtherSecretMakesFullHandshake) {
   ServerContext ours = NewServer({proxy_});
   ServerContext theirs = NewServer({proxy_}, kOtherSecret);
