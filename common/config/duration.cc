@@ -95,6 +95,8 @@ absl::StatusOr<absl::Duration> ParseGoDuration(std::string_view text) {
           absl::StrCat("duration ", QuoteForError(text), " out of range"));
     }
   }
+  // Go counts whole nanoseconds; absl keeps quarter nanoseconds.
+  total = absl::Trunc(total, absl::Nanoseconds(1));
   return negative ? -total : total;
 }
 

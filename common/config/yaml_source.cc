@@ -1,5 +1,6 @@
 #include "common/config/yaml_source.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -65,7 +66,10 @@ const char* YamlSource::Describe() const {
 absl::StatusOr<std::vector<std::pair<std::string, YamlSource>>> YamlSource::Entries() const {
   if (!IsMap()) return Error(absl::StrCat("expected a map, got ", Describe()));
   std::vector<std::pair<std::string, YamlSource>> entries;
+  entries.reserve(node_.size());
+  // Most maps have a handful of keys; a hash map only pays off for big ones.
   absl::flat_hash_map<std::string, policy::SourcePosition> seen;
+  const bool use_hash = node_.size() > 16;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     const YAML::Node& key = it->first;
     const policy::SourcePosition key_position = PositionOf(key);
@@ -82,11 +86,22 @@ absl::StatusOr<std::vector<std::pair<std::string, YamlSource>>> YamlSource::Entr
               "YAML merge keys (<<) are not supported; repeat the settings or use an alias (*name) "
               "for a whole value");
     }
-    auto [previous, inserted] = seen.emplace(name, key_position);
-    if (!inserted) {
+    std::optional<policy::SourcePosition> first;
+    if (use_hash) {
+      auto [previous, inserted] = seen.emplace(name, key_position);
+      if (!inserted) first = previous->second;
+    } else {
+      for (const auto& [earlier, earlier_value] : entries) {
+        if (earlier == name) {
+          first = earlier_value.key_position();
+          break;
+        }
+      }
+    }
+    if (first.has_value()) {
       return Child(name, key, key_position)
           .Error(absl::StrCat("duplicate key ", QuoteForError(name), " (first at line ",
-                              previous->second.line, ")"));
+                              first->line, ")"));
     }
     entries.emplace_back(name, Child(name, it->second, key_position));
   }

@@ -33,7 +33,9 @@ struct ParseLimits {
   int max_depth = 32;
   // Each term, matcher and operand string costs one; more than max_items in
   // total is an error. The config loader charges legacy option values too.
-  int64_t max_items = 1'000'000;
+  // A parsed term takes a few hundred bytes, so this caps a file's policies
+  // at tens of megabytes and well under a second of parsing (optimised).
+  int64_t max_items = 200'000;
   int64_t used_items = 0;
 };
 

@@ -400,7 +400,7 @@ TEST(PplParserTest, AliasBombRunsOutOfBudgetInsteadOfMemory) {
     for (int j = 0; j < 10; ++j) absl::StrAppend(&yaml, j ? ", " : "", "*a", i - 1);
     absl::StrAppend(&yaml, "]}\n");
   }
-  // A small budget keeps the test fast; the default (1000000) behaves alike.
+  // A small budget keeps the test fast; the default (200000) behaves alike.
   ParseLimits limits;
   limits.max_items = 20000;
   auto policy = ParsePolicy(config::YamlSource(YAML::Load(yaml), "policy.yaml", "policy"), limits);
