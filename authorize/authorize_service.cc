@@ -70,20 +70,19 @@ grpc::ServerUnaryReactor* AuthorizeService::Check(grpc::CallbackServerContext* c
           ? absl::UnauthenticatedError("no service token")
           : session::VerifyServiceToken(service_token, session::AsSecret(secret), start);
   if (!service_auth.ok()) {
-    log::Warn("refused Check from %s: %s", context->peer(),
-              std::string(service_auth.message()));
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                                 "a valid service token is required"));
+    log::Warn("refused Check from %s: %s", context->peer(), std::string(service_auth.message()));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "a valid service token is required"));
     return reactor;
   }
 
-  CheckOutcome outcome = Decide(*policies, CheckInput{.route = request->route(),
-                                                      .session_token = request->session_token(),
-                                                      .source_ip = request->source_ip(),
-                                                      .http_method = request->http_method().empty()
-                                                                         ? "CONNECT"
-                                                                         : request->http_method(),
-                                                      .now = start});
+  CheckOutcome outcome = Decide(
+      *policies,
+      CheckInput{.route = request->route(),
+                 .session_token = request->session_token(),
+                 .source_ip = request->source_ip(),
+                 .http_method = request->http_method().empty() ? "CONNECT" : request->http_method(),
+                 .now = start});
   response->set_decision(ToProto(outcome.kind));
   for (const std::string& reason : outcome.reasons) response->add_reasons(reason);
   if (outcome.session.has_value()) {

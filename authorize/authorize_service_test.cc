@@ -85,9 +85,9 @@ class AuthorizeServiceTest : public ::testing::Test {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     if (service_token == "default") {
-      context.AddMetadata("authorization",
-                          "Bearer " + session::MintServiceToken(session::AsSecret(kSecret),
-                                                                absl::Now()));
+      context.AddMetadata(
+          "authorization",
+          "Bearer " + session::MintServiceToken(session::AsSecret(kSecret), absl::Now()));
     } else if (!service_token.empty()) {
       context.AddMetadata("authorization", "Bearer " + service_token);
     }
@@ -109,9 +109,9 @@ class AuthorizeServiceTest : public ::testing::Test {
 
 TEST_F(AuthorizeServiceTest, AllowsTheSeedExampleUsers) {
   v1::CheckResponse response;
-  ASSERT_TRUE(Check("redis.corp.example.com:6379", SessionFor("contractor@not-example.com"),
-                    &response)
-                  .ok());
+  ASSERT_TRUE(
+      Check("redis.corp.example.com:6379", SessionFor("contractor@not-example.com"), &response)
+          .ok());
   EXPECT_EQ(response.decision(), v1::CheckResponse::ALLOW);
   EXPECT_EQ(response.identity().email(), "contractor@not-example.com");
   EXPECT_FALSE(response.identity().session_id().empty());
@@ -171,10 +171,10 @@ TEST_F(AuthorizeServiceTest, RefusesCallsWithoutAValidServiceToken) {
   EXPECT_EQ(Check("redis.corp.example.com:6379", "", &response, "not-a-token").error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   // A session token is not a service token, even though the same secret signed it.
-  EXPECT_EQ(Check("redis.corp.example.com:6379", "", &response,
-                  SessionFor("contractor@not-example.com"))
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      Check("redis.corp.example.com:6379", "", &response, SessionFor("contractor@not-example.com"))
+          .error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   const std::string other_secret(32, 'o');
   EXPECT_EQ(Check("redis.corp.example.com:6379", "", &response,
                   session::MintServiceToken(session::AsSecret(other_secret), absl::Now()))

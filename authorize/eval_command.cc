@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "authorize/route_policies.h"
 #include "authorize/policy/ip_range.h"
+#include "authorize/route_policies.h"
 #include "boost/json.hpp"
 #include "common/config/config_loader.h"
 #include "common/jwt/json_object.h"
@@ -33,8 +33,7 @@ absl::Status FieldError(const std::string& field, const std::string& problem) {
   return absl::InvalidArgumentError(absl::StrCat("request.", field, ": ", problem));
 }
 
-absl::StatusOr<std::string> StringField(const boost::json::value& value,
-                                        const std::string& field) {
+absl::StatusOr<std::string> StringField(const boost::json::value& value, const std::string& field) {
   if (!value.is_string()) return FieldError(field, "expected a string");
   return std::string(value.get_string());
 }
@@ -81,8 +80,7 @@ absl::StatusOr<Identity> ParseSession(const boost::json::object& session) {
         identity.claims[name] = *std::move(values);
       }
     } else {
-      return FieldError(field,
-                        "unknown field (expected user, email, name, groups or claims)");
+      return FieldError(field, "unknown field (expected user, email, name, groups or claims)");
     }
   }
   return identity;
@@ -175,10 +173,12 @@ int RunEval(const std::string& config_path, std::istream& in, std::ostream& out,
     return 2;
   }
 
-  const Decision decision = (*policies)->Find(route->key)->Evaluate(
-      Request{.identity = request->identity ? &*request->identity : nullptr,
-              .source_ip = request->source_ip,
-              .now = request->time});
+  const Decision decision =
+      (*policies)
+          ->Find(route->key)
+          ->Evaluate(Request{.identity = request->identity ? &*request->identity : nullptr,
+                             .source_ip = request->source_ip,
+                             .now = request->time});
   boost::json::object answer;
   answer["decision"] = std::string(VerdictName(decision.verdict));
   boost::json::array reasons;

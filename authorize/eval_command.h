@@ -22,8 +22,7 @@ namespace postern::authorize {
 // `config_path`, writes the JSON answer to `out` and problems to `err`.
 // Returns the process exit status: 0 allow, 1 deny or unauthenticated,
 // 2 bad request, unknown route or bad config.
-int RunEval(const std::string& config_path, std::istream& in, std::ostream& out,
-            std::ostream& err);
+int RunEval(const std::string& config_path, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace postern::authorize
 

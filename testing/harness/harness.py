@@ -110,13 +110,13 @@ class Process:
         regex = re.compile(pattern)
         return sum(1 for line in self.lines() if regex.search(line))
 
-    def signal(self, sig):
+    def send_signal(self, sig):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         """Sends `sig` and waits for exit; returns the exit status. Kills after `timeout`."""
-        self.signal(sig)
+        self.send_signal(sig)
         try:
             status = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
