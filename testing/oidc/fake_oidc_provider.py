@@ -32,7 +32,6 @@ import hashlib
 import hmac
 import http.server
 import json
-import os
 import re
 import secrets
 import signal
@@ -234,7 +233,12 @@ class FakeOidcProvider:
     # -- lifecycle
 
     def start(self):
-        """Binds 127.0.0.1:port (0 = any free port) and serves on a background thread."""
+        """Binds 127.0.0.1:port (0 = any free port) and serves on a background thread.
+
+        Raises OSError if the port is taken, RuntimeError if already started.
+        """
+        if self._server:
+            raise RuntimeError("fake-oidc provider already started")
         context = None
         if self._tls_cert:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -255,7 +259,8 @@ class FakeOidcProvider:
             self._server = None
 
     def __enter__(self):
-        return self.start()
+        # `with FakeOidcProvider(...).start() as p` works too.
+        return self if self._server else self.start()
 
     def __exit__(self, *exc):
         self.stop()

@@ -11,7 +11,6 @@ import re
 import socket
 import time
 import unittest
-import urllib.parse
 
 from fake_oidc_provider import FakeOidcProvider, MISBEHAVIOURS, User
 from relying_party import RelyingParty, b64url_decode, http_request
