@@ -35,7 +35,8 @@ absl::StatusOr<std::string> FormatConnectRequest(std::string_view authority,
   std::string canonical = parsed->ToString();
   std::string request = absl::StrCat("CONNECT ", canonical, " HTTP/1.1\r\nHost: ", canonical,
                                      "\r\nUser-Agent: postern\r\n");
-  if (!token.empty()) absl::StrAppend(&request, "Authorization: Pomerium ", token, "\r\n");
+  if (!token.empty())
+    absl::StrAppend(&request, "Authorization: Pomerium ", std::string(token), "\r\n");
   request.append("\r\n");
   return request;
 }
