@@ -71,7 +71,10 @@ absl::StatusOr<std::vector<std::pair<std::string, YamlSource>>> YamlSource::Entr
   absl::flat_hash_map<std::string, policy::SourcePosition> seen;
   const bool use_hash = node_.size() > 16;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // yaml-cpp's iterator hands out a temporary proxy: copy the nodes (cheap
+    // handles) rather than keep references into it.
+    const YAML::Node key = it->first;
+    const YAML::Node value = it->second;
     const policy::SourcePosition key_position = PositionOf(key);
     if (!key.IsScalar()) {
       YamlSource key_source(key, file_name_, path_, key_position, key_position);
@@ -103,7 +106,7 @@ absl::StatusOr<std::vector<std::pair<std::string, YamlSource>>> YamlSource::Entr
           .Error(absl::StrCat("duplicate key ", QuoteForError(name), " (first at line ",
                               first->line, ")"));
     }
-    entries.emplace_back(name, Child(name, it->second, key_position));
+    entries.emplace_back(name, Child(name, value, key_position));
   }
   return entries;
 }
