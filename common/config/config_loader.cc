@@ -44,28 +44,14 @@ class ConfigLoader {
       return absl::InvalidArgumentError(
           absl::StrCat(file_name_, ": config file larger than ", kMaxConfigBytes >> 20, " MiB"));
     }
-    std::vector<YAML::Node> documents;
-    try {
-      documents = YAML::LoadAll(std::string(yaml));
-    } catch (const YAML::Exception& error) {
-      policy::SourcePosition where;
-      if (!error.mark.is_null()) where = {error.mark.line + 1, error.mark.column + 1};
-      return absl::InvalidArgumentError(
-          absl::StrCat(FormatPosition(file_name_, where), ": invalid YAML: ", error.msg));
-    }
-    if (documents.size() > 1) {
-      const YAML::Mark mark = documents[1].Mark();
-      return absl::InvalidArgumentError(absl::StrCat(
-          FormatPosition(file_name_, mark.is_null() ? policy::SourcePosition{}
-                                                    : policy::SourcePosition{mark.line + 1, 1}),
-          ": config file holds more than one YAML document (---); keep one"));
-    }
+    auto document = ParseYamlDocument(yaml, file_name_);
+    if (!document.ok()) return document.status();
     auto config = std::make_shared<Config>();
     config->file_name = file_name_;
-    if (documents.empty() || documents[0].IsNull()) {
+    if (document->IsNull()) {
       warnings_.push_back(absl::StrCat(file_name_, ": config file has no settings"));
     } else {
-      POSTERN_RETURN_IF_ERROR(LoadSettings(YamlSource(documents[0], file_name_), *config));
+      POSTERN_RETURN_IF_ERROR(LoadSettings(YamlSource(*document, file_name_), *config));
     }
     POSTERN_RETURN_IF_ERROR(config->IndexRoutes());
     return LoadedConfig{std::move(config), std::move(warnings_)};

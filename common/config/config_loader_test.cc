@@ -18,7 +18,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 
 constexpr char kTestdata[] = "common/config/testdata/";
-constexpr char kSecret[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 std::string Bytes0To31() {
   std::string bytes;
@@ -451,7 +450,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"address: 127.0.0.1:1\nlog_level: info\naddress: 127.0.0.1:2\n",
                   "config.yaml:3:1: address: duplicate key \"address\" (first at line 1)"},
         BadConfig{"address: 127.0.0.1:1\n---\nlog_level: info\n",
-                  "config.yaml:3:1: config file holds more than one YAML document (---); keep "
+                  "config.yaml:2:1: config file holds more than one YAML document (---); keep "
                   "one"},
         BadConfig{"? [a, b]\n: c\n", "config.yaml:1:3: expected a string key, got a list"}));
 
