@@ -164,6 +164,14 @@ TEST(ConfigLoaderTest, DefaultAuthenticateUrlFollowsAddress) {
             "https://[::1]:8443");
 }
 
+TEST(ConfigLoaderTest, PlainHttpIdpOnlyOnLoopback) {
+  for (const char* url :
+       {"http://127.0.0.1:5556/dex", "http://localhost:8080", "http://[::1]:80"}) {
+    EXPECT_EQ(MustLoad(absl::StrCat("idp_provider_url: '", url, "'\n")).config->idp_provider_url,
+              url);
+  }
+}
+
 TEST(ConfigLoaderTest, RelativePathsResolveAgainstTheConfigDirectory) {
   auto loaded =
       LoadConfigString("certificate_file: tls/cert.pem\ncertificate_key_file: /abs/key.pem\n",
@@ -352,6 +360,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{ROUTE("tcp+https://r.example.com:1", "tcp://r:1") "    timeout: 30\n",
                   "config.yaml:4:14: routes[0].timeout: expected a duration such as 14h, 1h30m, "
                   "90s or 500ms, got \"30\""},
+        BadConfig{ROUTE("tcp+https://r.example.com:1", "tcp://r:1") "    allowed_users: [a, '']\n",
+                  "config.yaml:4:24: routes[0].allowed_users[1]: must not be empty"},
         BadConfig{ROUTE("tcp+https://r.example.com:1", "tcp://r:1") "    allowed_users: alice\n",
                   "config.yaml:4:20: routes[0].allowed_users: expected a list, got a string"},
         BadConfig{ROUTE("tcp+https://r.example.com:1",
@@ -412,6 +422,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"idp_provider_url: https://idp.example.com/?tenant=x\n",
                   "config.yaml:1:19: idp_provider_url: expected an http:// or https:// URL: query "
                   "(?...) not allowed in URL"},
+        BadConfig{"idp_provider_url: http://idp.example.com\n",
+                  "config.yaml:1:19: idp_provider_url: http:// is only allowed for a provider on "
+                  "this machine (localhost, 127.0.0.0/8, ::1); use https://"},
         BadConfig{"address: 8443\n",
                   "config.yaml:1:10: address: expected a listen address host:port (port 0 picks "
                   "any), expected host:port, got \"8443\""},

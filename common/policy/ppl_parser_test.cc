@@ -343,6 +343,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicy{"allow:\n  or:\n    - time_of_day: {timezone: UTC}",
                   "policy.yaml:3:20: policy.allow.or[0].time_of_day: time_of_day needs after or "
                   "before besides timezone"},
+        BadPolicy{"allow:\n  or:\n    - email: {ends_with: ''}",
+                  "policy.yaml:3:26: policy.allow.or[0].email.ends_with: expected a non-empty "
+                  "string"},
+        BadPolicy{"allow:\n  or:\n    - groups: [admins, '']",
+                  "policy.yaml:3:24: policy.allow.or[0].groups[1]: expected a non-empty string"},
         BadPolicy{"allow:\n  or:\n    - email: {}",
                   "policy.yaml:3:14: policy.allow.or[0].email: expected at least one operator "
                   "(is, not, contains, starts_with, ends_with, in, not_in)"},
