@@ -129,6 +129,15 @@ absl::Status ReadZone(absl::string_view label, const policy::Matcher& matcher,
   return absl::OkStatus();
 }
 
+// DescribeZoned is the description of a day_of_week or time_of_day criterion:
+// its parts, then the time zone when the policy named one.
+std::string DescribeZoned(absl::string_view label, const std::vector<std::string>& parts,
+                          absl::string_view separator, const std::string& zone_name) {
+  std::string description = absl::StrCat(label, " ", absl::StrJoin(parts, separator));
+  if (!zone_name.empty()) absl::StrAppend(&description, " (", zone_name, ")");
+  return description;
+}
+
 // ReadBound takes an `after` or `before` matcher of date or time_of_day into
 // the bound it names (each may appear once) and adds "after <text>" to
 // `parts`.
@@ -377,8 +386,7 @@ absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileDayOfWeek(
     return absl::InvalidArgumentError(
         absl::StrCat(label, Where(criterion.where), ": needs `is`, e.g. is: mon-fri"));
   }
-  std::string description = absl::StrCat(label, " ", absl::StrJoin(parts, " or "));
-  if (!zone_name.empty()) absl::StrAppend(&description, " (", zone_name, ")");
+  std::string description = DescribeZoned(label, parts, " or ", zone_name);
   return CompiledCriterion(std::move(label), /*needs_session=*/false, compiled, {description});
 }
 
@@ -401,8 +409,7 @@ absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileTimeOfDay(
     return absl::InvalidArgumentError(
         absl::StrCat(label, Where(criterion.where), ": needs `after` and/or `before`"));
   }
-  std::string description = absl::StrCat(label, " ", absl::StrJoin(parts, " and "));
-  if (!zone_name.empty()) absl::StrAppend(&description, " (", zone_name, ")");
+  std::string description = DescribeZoned(label, parts, " and ", zone_name);
   return CompiledCriterion(std::move(label), /*needs_session=*/false, compiled, {description});
 }
 
