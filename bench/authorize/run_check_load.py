@@ -81,6 +81,18 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def run_queue_wait_seconds(pid):
+    """Time the process's threads spent runnable but waiting for a CPU, from schedstat."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[1])
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that ended meanwhile
+    return total / 1e9
+
+
 def machine_busy_seconds():
     """CPU time all processes spent busy so far, summed over cores, from /proc/stat."""
     with open("/proc/stat") as f:
@@ -123,12 +135,14 @@ def run_load(args, paths, token_path, address, server_pid, concurrency):
     server_cpu_before = cpu_seconds(server_pid)
     client_cpu_before = children_cpu_seconds()
     busy_before = machine_busy_seconds()
+    wait_before = run_queue_wait_seconds(server_pid)
     started = time.monotonic()
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=15 * 60)
     elapsed = time.monotonic() - started
     server_cpu = cpu_seconds(server_pid) - server_cpu_before
     client_cpu = children_cpu_seconds() - client_cpu_before
     busy = machine_busy_seconds() - busy_before
+    server_wait = run_queue_wait_seconds(server_pid) - wait_before
     if done.returncode != 0:
         sys.exit(f"check_load failed ({done.returncode}):\n{done.stdout}")
     lines = done.stdout.strip().splitlines()
@@ -141,17 +155,22 @@ def run_load(args, paths, token_path, address, server_pid, concurrency):
     result["client_cpu_percent"] = 100 * client_cpu / elapsed
     result["server_cpu_percent"] = 100 * server_cpu / elapsed
     result["other_cpu_percent"] = max(0.0, 100 * (busy - client_cpu - server_cpu) / elapsed)
+    # How long the server's threads were ready to run but had no CPU: what
+    # sharing the cores (with the client, and with anything else) cost it.
+    result["server_wait_percent"] = 100 * server_wait / elapsed
     return result
 
 
 def print_table(results, markdown):
     header = ["in flight", "calls/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors",
-              "client CPU", "server CPU", "other CPU"]
+              "client CPU", "server CPU", "other CPU", "server waiting for CPU",
+              "server µs CPU/call"]
     rows = [[str(r["concurrency"]), f"{r['calls_per_s']:,.0f}", f"{r['p50_us'] / 1000:.2f}",
              f"{r['p90_us'] / 1000:.2f}", f"{r['p99_us'] / 1000:.2f}",
              f"{r['max_us'] / 1000:.2f}", str(r["errors"]),
              f"{r['client_cpu_percent']:.0f}%", f"{r['server_cpu_percent']:.0f}%",
-             f"{r['other_cpu_percent']:.0f}%"]
+             f"{r['other_cpu_percent']:.0f}%", f"{r['server_wait_percent']:.0f}%",
+             f"{r['server_cpu_percent'] * 1e4 / max(r['calls_per_s'], 1):.1f}"]
             for r in results]
     if markdown:
         print("| " + " | ".join(header) + " |")
@@ -213,7 +232,9 @@ def main():
         with open(server_log, "rb") as f:
             decisions = sum(1 for line in f if line.startswith(b'{"time"'))
         print(f"decision log: {decisions:,} lines, {os.path.getsize(server_log):,} bytes")
-    print(f"nproc {os.cpu_count()}; client and server share these cores; "
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[0]
+    print(f"nproc {os.cpu_count()}, load average {load}; client and server share these cores; "
           "CPU columns are % of one core")
     print_table(results, args.markdown)
     if temp:
