@@ -85,6 +85,11 @@ constexpr absl::Duration kCallDeadline = absl::Seconds(5);
 constexpr absl::Duration kServiceTokenRefresh = absl::Seconds(30);
 constexpr int kDecisionKinds = 5;  // CheckResponse::Decision values 0..4
 constexpr int kStatusCodes = 17;   // grpc::StatusCode values 0..16
+constexpr const char* kStatusNames[kStatusCodes] = {
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 struct Options {
   std::string target;
@@ -384,7 +389,7 @@ void Report(const Options& options, const Results& results) {
   for (int code = 1; code < kStatusCodes; ++code) {
     if (results.status_counts[code] == 0) continue;
     errors += results.status_counts[code];
-    error_texts.push_back(absl::StrCat("code ", code, " x", results.status_counts[code]));
+    error_texts.push_back(absl::StrCat(kStatusNames[code], " ", results.status_counts[code]));
   }
   const double seconds = absl::ToDoubleSeconds(results.measured);
   const double calls_per_second = static_cast<double>(ok) / seconds;
@@ -423,7 +428,8 @@ void Report(const Options& options, const Results& results) {
       .AddDouble("client_cpu_percent", client_cpu_percent);
   for (int code = 1; code < kStatusCodes; ++code) {
     if (results.status_counts[code] > 0) {
-      line.AddInt(absl::StrCat("status_", code), static_cast<int64_t>(results.status_counts[code]));
+      line.AddInt(absl::StrCat("status_", kStatusNames[code]),
+                  static_cast<int64_t>(results.status_counts[code]));
     }
   }
   for (int d = 0; d < kDecisionKinds; ++d) {
