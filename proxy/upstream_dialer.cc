@@ -1,0 +1,87 @@
+#include "proxy/upstream_dialer.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "proxy/socket_options.h"
+
+namespace postern::proxy {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+
+std::string Target(const std::string& host, uint16_t port) {
+  return host.find(':') == std::string::npos ? absl::StrCat(host, ":", port)
+                                             : absl::StrCat("[", host, "]:", port);
+}
+
+// The timer finished first: it expired, or the dial was cancelled (which
+// aborts the timer too).
+absl::Status DeadlinePassed(const std::tuple<boost::system::error_code>& timer,
+                            const std::string& target,
+                            std::chrono::steady_clock::duration timeout) {
+  if (std::get<0>(timer)) return absl::CancelledError("dial cancelled");
+  return absl::DeadlineExceededError(absl::StrCat("upstream ", target, " did not answer within ",
+                                                  absl::FormatDuration(absl::FromChrono(timeout))));
+}
+
+}  // namespace
+
+asio::awaitable<absl::StatusOr<tcp::socket>> DialUpstream(
+    std::string host, uint16_t port, std::chrono::steady_clock::duration timeout) {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  const std::string target = Target(host, port);
+  try {
+    const auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer deadline(executor, timeout);
+    tcp::resolver resolver(executor);
+    auto resolved =
+        co_await (resolver.async_resolve(host, std::to_string(port), tcp::resolver::numeric_service,
+                                         asio::as_tuple(asio::use_awaitable)) ||
+                  deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (resolved.index() == 1) co_return DeadlinePassed(std::get<1>(resolved), target, timeout);
+    auto [resolve_error, endpoints] = std::get<0>(std::move(resolved));
+    if (resolve_error == asio::error::operation_aborted) {
+      co_return absl::CancelledError("dial cancelled");
+    }
+    if (resolve_error || endpoints.empty()) {
+      co_return absl::NotFoundError(
+          absl::StrCat("upstream host ", host, " does not resolve: ", resolve_error.message()));
+    }
+
+    tcp::socket socket(executor);
+    auto connected =
+        co_await (asio::async_connect(socket, endpoints, asio::as_tuple(asio::use_awaitable)) ||
+                  deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (connected.index() == 1) co_return DeadlinePassed(std::get<1>(connected), target, timeout);
+    auto [connect_error, endpoint] = std::get<0>(std::move(connected));
+    if (connect_error == asio::error::operation_aborted) {
+      co_return absl::CancelledError("dial cancelled");
+    }
+    if (connect_error) {
+      co_return absl::UnavailableError(
+          absl::StrCat("upstream ", target, " refused or unreachable: ", connect_error.message()));
+    }
+    SetTunnelSocketOptions(socket);
+    co_return std::move(socket);
+  } catch (const std::exception& e) {
+    co_return absl::InternalError(absl::StrCat("dialing upstream ", target, ": ", e.what()));
+  }
+}
+
+int DialFailureStatus(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kDeadlineExceeded ? 504 : 502;
+}
+
+}  // namespace postern::proxy
