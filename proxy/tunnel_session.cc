@@ -167,9 +167,10 @@ class TunnelSession {
       }
       route_metrics_->dial_failures->Add();
       const int status = DialFailureStatus(upstream.status());
-      co_await Refuse(status,
-                      status == 504 ? "upstream did not answer in time" : "upstream unavailable",
-                      std::string(upstream.status().message()));
+      const std::string client_text =
+          status == 504 ? "upstream did not answer in time" : "upstream unavailable";
+      const std::string log_reason(upstream.status().message());
+      co_await Refuse(status, client_text, log_reason);
       co_return;
     }
     boost::system::error_code ec;
@@ -255,8 +256,9 @@ class TunnelSession {
       co_return false;
     }
     if (admission.allowed) co_return true;
-    co_await Refuse(admission.status, admission.client_text,
-                    answer.ok() ? admission.client_text : std::string(answer.status().message()));
+    const std::string log_reason =
+        answer.ok() ? admission.client_text : std::string(answer.status().message());
+    co_await Refuse(admission.status, admission.client_text, log_reason);
     co_return false;
   }
 
@@ -290,12 +292,16 @@ class TunnelSession {
   // Refuse answers `status` with `client_text` as the body, so that the
   // client reads it even if it sent more (tunnel::SendErrorAnswer), and
   // records `log_reason`.
-  asio::awaitable<void> Refuse(int status, std::string client_text, std::string log_reason) {
+  // The strings are references (not copies) so that no temporary lives
+  // across a co_await in the caller's expression: GCC 12 mishandles those.
+  asio::awaitable<void> Refuse(int status, const std::string& client_text,
+                               const std::string& log_reason) {
     record_.status = status;
-    record_.close_reason = std::move(log_reason);
+    record_.close_reason = log_reason;
     if (route_metrics_ == nullptr) route_metrics_ = &environment_.metrics->ForRoute(kNoRouteLabel);
     route_metrics_->Finished(status);
-    co_await tunnel::SendErrorAnswer(tls_, tunnel::FormatResponse(status, client_text));
+    std::string answer = tunnel::FormatResponse(status, client_text);
+    co_await tunnel::SendErrorAnswer(tls_, std::move(answer));
   }
 
   void Close() {

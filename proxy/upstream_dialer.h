@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -34,6 +35,14 @@ namespace postern::proxy {
 // getaddrinfo cannot be interrupted; its own timeouts bound it.
 boost::asio::awaitable<absl::StatusOr<boost::asio::ip::tcp::socket>> DialUpstream(
     std::string host, uint16_t port, std::chrono::steady_clock::duration timeout);
+
+// DialEndpoints connects to the first of `endpoints`, tried in order, that
+// accepts before `timeout`; DialUpstream's second half, for callers (and
+// tests) that already have addresses. `target` names the upstream in errors.
+// Errors as DialUpstream's, without kNotFound.
+boost::asio::awaitable<absl::StatusOr<boost::asio::ip::tcp::socket>> DialEndpoints(
+    std::vector<boost::asio::ip::tcp::endpoint> endpoints, std::string target,
+    std::chrono::steady_clock::duration timeout);
 
 // DialFailureStatus returns the HTTP status for a DialUpstream error: 504
 // for kDeadlineExceeded, 502 for everything else (refused, unreachable, no
