@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
 #include "common/config/url.h"
 #include "common/log/log.h"
@@ -194,12 +195,17 @@ absl::StatusOr<std::string> ProxyServer::Start(const std::string& address, int t
 
 void ProxyServer::StopAccepting() {
   if (!impl_->accepting.exchange(false)) return;
+  // Waits for every worker to close its acceptor, so that once this returns
+  // a new connection is refused rather than accepted by a straggler.
+  absl::BlockingCounter closed(static_cast<int>(impl_->workers.size()));
   for (auto& worker : impl_->workers) {
-    asio::post(worker->io, [w = worker.get()] {
+    asio::post(worker->io, [w = worker.get(), &closed] {
       boost::system::error_code ignored;
       w->acceptor->close(ignored);
+      closed.DecrementCount();
     });
   }
+  closed.Wait();
 }
 
 int ProxyServer::ActiveConnections() const { return impl_->active.load(); }

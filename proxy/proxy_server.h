@@ -47,7 +47,8 @@ class ProxyServer {
   absl::StatusOr<std::string> Start(const std::string& address, int threads);
 
   // StopAccepting closes the listeners: new connections are refused, those
-  // already accepted carry on. Thread-safe; returns at once.
+  // already accepted carry on. Returns once every listener is closed. Call
+  // from a thread that is not a worker.
   void StopAccepting();
 
   // ActiveConnections counts connections accepted and not yet closed.
