@@ -71,7 +71,9 @@ absl::StatusOr<std::vector<std::pair<std::string, YamlSource>>> YamlSource::Entr
   absl::flat_hash_map<std::string, policy::SourcePosition> seen;
   const bool use_hash = node_.size() > 16;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // A copy: yaml-cpp's iterator returns a temporary proxy from operator->, so a
+    // reference to it->first would dangle at the end of this statement.
+    const YAML::Node key = it->first;
     const policy::SourcePosition key_position = PositionOf(key);
     if (!key.IsScalar()) {
       YamlSource key_source(key, file_name_, path_, key_position, key_position);
