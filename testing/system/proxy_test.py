@@ -389,6 +389,10 @@ class ProxyTest(unittest.TestCase):
              "policy": allow_email(USER)},
             {"from": "tcp+https://proxy.localhost.example:8443/bastion.localhost.example:6379",
              "to": "tcp://" + cls.redis.address, "policy": allow_email(USER)},
+            {"from": "tcp+https://idle.localhost.example:6379", "to": "tcp://" + cls.redis.address,
+             "idle_timeout": "1s", "policy": allow_email(USER)},
+            {"from": "tcp+https://short.localhost.example:7", "to": "tcp://" + cls.echo.address,
+             "timeout": "1s", "policy": allow_email(USER)},
         ]
         cls.deployment = Deployment("main", routes, upstream_dial_timeout="1s")
         cls.deployment.start_authorize()
@@ -599,6 +603,54 @@ class ProxyTest(unittest.TestCase):
         active = re.search(r'postern_tunnels_active\{route="redis.localhost.example:6379"\} (\d+)',
                            page)
         self.assertGreaterEqual(int(active.group(1)), count)
+
+    def test_route_idle_timeout_closes_a_quiet_tunnel(self):
+        result = self.connect("idle.localhost.example:6379", self.token)
+        self.assertEqual(redis_ping(result.sock, result.leftover), b"+PONG\r\n")
+        started = time.monotonic()
+        self.assertEqual(result.sock.recv(100), b"", "closed by the proxy")
+        self.assertGreaterEqual(time.monotonic() - started, 0.9)
+        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1])
+        self.assertEqual(line["close_reason"], "idle timeout")
+
+    def test_route_timeout_ends_even_a_busy_tunnel(self):
+        result = self.connect("short.localhost.example:7", self.token)
+        self.assertEqual(result.status, 200)
+        started = time.monotonic()
+        try:
+            while True:  # keep it busy: the echo answers every write
+                result.sock.sendall(b"x" * 1024)
+                if not result.sock.recv(65536):
+                    break
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
+            pass
+        self.assertGreaterEqual(time.monotonic() - started, 0.9)
+        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1])
+        self.assertEqual(line["close_reason"], "max duration")
+
+    def test_tls_session_resumes_on_another_replica(self):
+        replica = harness.Process("replica", [PROXY, "--config", self.deployment.proxy_config])
+        self.addCleanup(replica.kill)
+        replica_address = replica.wait_for(r"INFO listening on (\S+)").group(1)
+        context = ssl.create_default_context(cafile=self.deployment.pki.ca_cert)
+        context.set_alpn_protocols(["http/1.1"])
+
+        def tunnel(address, session=None):
+            raw = socket.create_connection(harness.split_address(address), timeout=20)
+            sock = context.wrap_socket(raw, server_hostname=PROXY_NAME, session=session)
+            self.addCleanup(sock.close)
+            sock.sendall(b"CONNECT redis.localhost.example:6379 HTTP/1.1\r\n"
+                         b"Authorization: Pomerium " + self.token.encode() + b"\r\n\r\n")
+            result = harness.read_response(sock)
+            self.assertEqual(result.status, 200)
+            # TLS 1.3 tickets come after the handshake: a round trip makes sure it arrived.
+            self.assertEqual(redis_ping(sock, result.leftover), b"+PONG\r\n")
+            return sock
+
+        first = tunnel(self.deployment.address)
+        self.assertFalse(first.session_reused)
+        second = tunnel(replica_address, session=first.session)
+        self.assertTrue(second.session_reused, "the replica accepted the first proxy's ticket")
 
     def test_access_log_line_of_a_tunnel(self):
         result = self.connect("redis.localhost.example:6379", self.token)
