@@ -4,7 +4,9 @@
 //   postern-proxy --config FILE [--address 127.0.0.1:8443]
 //   postern-proxy service-account --config FILE --email E [--user U] [--groups g1,g2] [--ttl 1h]
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <cstdint>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -85,6 +87,18 @@ absl::StatusOr<std::shared_ptr<const ServingState>> Reload(
   return next;
 }
 
+// Every tunnel holds two descriptors; the default soft limit (often 1024)
+// would cap a proxy at a few hundred tunnels, so take what the hard limit
+// allows.
+void RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    log::Warn("could not raise the open-file limit to %d", static_cast<uint64_t>(limit.rlim_max));
+  }
+}
+
 int Serve(const std::string& config_path, const std::string& address_flag) {
   // Signals are taken synchronously by this thread with sigwait; blocking
   // them first makes every thread started later (workers, gRPC) inherit the
@@ -96,6 +110,7 @@ int Serve(const std::string& config_path, const std::string& address_flag) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  RaiseDescriptorLimit();
 
   absl::StatusOr<std::shared_ptr<const ServingState>> initial =
       BuildServingState(config_path, nullptr);

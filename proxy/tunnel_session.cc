@@ -182,9 +182,9 @@ class TunnelSession {
   }
 
   // ReadRequestHead reads until the parser is done (parser_done_) or has
-  // refused the request, and returns the bytes of the last read that followed the head
-  // (the first tunnel bytes). nullopt when the session is over: the client
-  // left, the deadline passed (answered 408), or shutdown.
+  // refused the request, and returns the bytes of the last read that
+  // followed the head (the first tunnel bytes). nullopt when the session is
+  // over: the client left, the deadline passed (answered 408), or shutdown.
   asio::awaitable<std::optional<std::string>> ReadRequestHead(
       tunnel::ConnectRequestParser& parser) {
     std::string buffer(kRequestReadSize, '\0');
@@ -291,9 +291,8 @@ class TunnelSession {
 
   // Refuse answers `status` with `client_text` as the body, so that the
   // client reads it even if it sent more (tunnel::SendErrorAnswer), and
-  // records `log_reason`.
-  // The strings are references (not copies) so that no temporary lives
-  // across a co_await in the caller's expression: GCC 12 mishandles those.
+  // records `log_reason`. Callers pass named strings: GCC 12 destroys the
+  // temporary of a `?:` inside a co_await expression twice.
   asio::awaitable<void> Refuse(int status, const std::string& client_text,
                                const std::string& log_reason) {
     record_.status = status;
