@@ -1,5 +1,9 @@
 #include "common/http/form_encoding.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace postern::http {
@@ -19,6 +23,30 @@ TEST(FormEncodingTest, JoinsFieldsInOrder) {
             "grant_type=authorization_code&redirect_uri=https%3A%2F%2Fp.example%2Foauth2%2Fcallback"
             "&empty=");
   EXPECT_EQ(FormEncode({}), "");
+}
+
+TEST(FormEncodingTest, DecodesWhatItEncodes) {
+  const std::vector<std::pair<std::string, std::string>> fields = {
+      {"state", "abc-_"}, {"a b", "x+y&z=%"}, {"bytes", std::string("\0\xff", 2)}, {"", ""}};
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> back =
+      FormDecode(FormEncode(fields));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, fields);
+}
+
+TEST(FormEncodingTest, DecodesLeniently) {
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> fields =
+      FormDecode("a=1&&b&c=x%2by+z&=v&a=2");
+  ASSERT_TRUE(fields.ok()) << fields.status();
+  EXPECT_EQ(*fields, (std::vector<std::pair<std::string, std::string>>{
+                         {"a", "1"}, {"b", ""}, {"c", "x+y z"}, {"", "v"}, {"a", "2"}}));
+  EXPECT_TRUE(FormDecode("")->empty());
+}
+
+TEST(FormEncodingTest, RefusesMalformedPercentEncoding) {
+  for (const char* bad : {"a=%", "a=%4", "a=%zz", "%g0=1", "a=1%"}) {
+    EXPECT_EQ(FormDecode(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
 }
 
 }  // namespace

@@ -19,8 +19,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -31,10 +29,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/http/web_url.h"
 #include "common/tls/client_context.h"
 #include "common/version.h"
 
@@ -68,58 +66,20 @@ struct Destination {
   }
 };
 
-absl::StatusOr<Destination> ParseDestination(std::string_view url) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) return absl::InvalidArgumentError("request URL is not a valid absolute URL");
-  const boost::urls::url_view& u = *parsed;
+absl::StatusOr<Destination> ParseDestination(std::string_view text) {
+  absl::StatusOr<WebUrl> url = ParseWebUrl(text);
+  if (!url.ok()) return url.status();
   Destination d;
-  if (u.scheme_id() == boost::urls::scheme::https) {
-    d.https = true;
-  } else if (u.scheme_id() != boost::urls::scheme::http) {
-    return absl::InvalidArgumentError("request URL must start with http:// or https://");
-  }
-  if (u.has_userinfo()) {
-    return absl::InvalidArgumentError("request URL must not carry a user name or password");
-  }
-  switch (u.host_type()) {
-    case boost::urls::host_type::ipv4:
-      d.host = u.host_ipv4_address().to_string();
-      d.host_is_ip = true;
-      break;
-    case boost::urls::host_type::ipv6:
-      d.host = u.host_ipv6_address().to_string();
-      d.host_is_ip = true;
-      break;
-    case boost::urls::host_type::name: {
-      const std::string_view name = u.encoded_host();
-      if (name.empty() || name.find('%') != std::string_view::npos) {
-        return absl::InvalidArgumentError("request URL has an empty or percent-encoded host");
-      }
-      d.host = absl::AsciiStrToLower(absl::string_view(name.data(), name.size()));
-      break;
-    }
-    default:
-      return absl::InvalidArgumentError("request URL has no usable host");
-  }
-  if (u.has_port()) {
-    if (u.port().empty() || u.port_number() == 0) {
-      return absl::InvalidArgumentError("request URL has an invalid port");
-    }
-    d.port = u.port_number();
-  } else {
-    d.port = d.https ? 443 : 80;
-  }
-  const bool default_port = d.port == (d.https ? 443 : 80);
-  const std::string bracketed =
-      u.host_type() == boost::urls::host_type::ipv6 ? absl::StrCat("[", d.host, "]") : d.host;
-  d.host_header = default_port ? bracketed : absl::StrCat(bracketed, ":", d.port);
-  std::string_view target = u.encoded_target();
-  d.target = target.empty() || target.front() != '/' ? absl::StrCat("/", std::string(target))
-                                                     : std::string(target);
+  d.https = url->https;
+  d.host = url->host;
+  d.host_is_ip = url->host_kind != HostKind::kName;
+  d.port = url->port;
+  d.host_header = url->Authority();
+  d.target = url->Target();
   return d;
 }
 
-bool IsLoopback(const asio::ip::address& address) {
+bool IsLoopbackAddress(const asio::ip::address& address) {
   if (address.is_v6() && address.to_v6().is_v4_mapped()) {
     return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).is_loopback();
   }
@@ -275,7 +235,8 @@ class HttpClient::Impl {
       }
     }
     if (!d->https) {
-      std::erase_if(endpoints, [](const tcp::endpoint& e) { return !IsLoopback(e.address()); });
+      std::erase_if(endpoints,
+                    [](const tcp::endpoint& e) { return !IsLoopbackAddress(e.address()); });
       if (endpoints.empty()) {
         co_return absl::InvalidArgumentError(
             absl::StrCat("refusing plain http to ", d->Name(),
