@@ -50,6 +50,9 @@ const std::vector<flags::FlagSpec> kFlags = {
     {.name = "tls-key", .value_name = "PEM", .help = "private key for --tls-cert"},
     {.name = "idp-ca-file", .value_name = "PEM", .help = "CA to trust for an https provider"},
     {.name = "provider-timeout", .value_name = "DURATION", .help = "per provider call (10s)"},
+    {.name = "jwks-min-refetch-interval",
+     .value_name = "DURATION",
+     .help = "between JWKS refetches for unknown key ids (10s)"},
     {.name = "help", .help = "show this help"},
 };
 constexpr char kUsage[] = "authenticate_test_server --config FILE [flags]";
@@ -99,6 +102,11 @@ int Run(int argc, char** argv) {
   if (cl->Has("provider-timeout") &&
       !absl::ParseDuration(cl->Value("provider-timeout"), &options.provider_timeout)) {
     return Usage("--provider-timeout: expected a duration such as 2s");
+  }
+  if (cl->Has("jwks-min-refetch-interval") &&
+      !absl::ParseDuration(cl->Value("jwks-min-refetch-interval"),
+                           &options.jwks_min_refetch_interval)) {
+    return Usage("--jwks-min-refetch-interval: expected a duration such as 0s");
   }
   options.provider_tls.ca_cert_file = cl->Value("idp-ca-file");
   absl::StatusOr<config::HostPort> address =
