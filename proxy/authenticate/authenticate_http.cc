@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 #include "common/tunnel/byte_stream.h"
+#include "common/tunnel/error_answer.h"
 
 namespace postern::authenticate {
 namespace {
@@ -116,7 +117,10 @@ asio::awaitable<void> Serve(Stream& stream, AuthenticateHandler& handler, std::s
     } else if (request.has_value()) {
       answer = Plain(404, "There is no such page on this proxy.");
     } else if (refusal.status != 200) {
-      answer = std::move(refusal);
+      // Unread request bytes may remain: answer so that a reset cannot
+      // destroy the answer (send, half-close, drain, close).
+      co_await tunnel::SendErrorAnswer(stream, SerializeResponse(refusal));
+      co_return;
     }
     if (answer.has_value()) {
       const std::string bytes = SerializeResponse(*answer);
