@@ -110,21 +110,21 @@ class LoginTest(unittest.TestCase):
 
     # -- helpers
 
-    def start_server(self, issuer=None, extra_config=None, flags=()):
+    def start_server(self, issuer=None, extra_settings=None, flags=()):
         """Starts authenticate_test_server; returns (process, base URL)."""
-        config = {
-            "shared_secret": self.secret_b64,
-            "idp_provider_url": issuer or self.provider.issuer,
-            "idp_client_id": CLIENT_ID,
-            "idp_client_secret": CLIENT_SECRET,
-            "cookie_expire": "%ds" % COOKIE_EXPIRE_SECONDS,
+        settings = {
+            "shared-secret": self.secret_b64,
+            "idp-provider-url": issuer or self.provider.issuer,
+            "idp-client-id": CLIENT_ID,
+            "idp-client-secret": CLIENT_SECRET,
+            "cookie-expire": "%ds" % COOKIE_EXPIRE_SECONDS,
         }
-        config.update(extra_config or {})
-        path = harness.write_config(
-            os.path.join(self.case_dir, "config-%d.yaml" % len(self.servers)), config)
-        process = harness.Process("authenticate", [
-            SERVER, "--config", path, "--tls-cert", self.pki.cert, "--tls-key", self.pki.key,
-            "--provider-timeout", "2s"] + list(flags))
+        settings.update(extra_settings or {})
+        args = [SERVER, "--tls-cert", self.pki.cert, "--tls-key", self.pki.key,
+                "--provider-timeout", "2s"]
+        for name, value in settings.items():
+            args += ["--" + name, value]
+        process = harness.Process("authenticate", args + list(flags))
         self.addCleanup(process.stop)
         address = process.wait_for(r"listening on (127\.0\.0\.1:\d+)").group(1)
         self.servers.append(process)
@@ -225,7 +225,7 @@ class LoginTest(unittest.TestCase):
 
     def test_groups_from_the_configured_claim(self):
         self.provider.groups_claim = "roles"
-        _, base = self.start_server(extra_config={"jwt_groups_claim": "roles"})
+        _, base = self.start_server(extra_settings={"jwt-groups-claim": "roles"})
         self.assertEqual(self.login(base)[0], 0)
         self.assert_session(self.cli.tokens()[0])
 
@@ -260,7 +260,7 @@ class LoginTest(unittest.TestCase):
         # the browser back to A.
         server_a, base_a = self.start_server()
         server_b, base_b = self.start_server(
-            extra_config={"authenticate_service_url": base_a})
+            extra_settings={"authenticate-service-url": base_a})
         sign_in = self.sign_in_url(base_a)
         status, log = self.browse(sign_in.replace(base_a, base_b, 1))
         self.assertEqual(status, 0, log)

@@ -3,13 +3,15 @@
 // login against a real OpenID provider before the proxy's listener exists.
 // Never a production binary.
 //
-//   authenticate_test_server --config config.yaml --tls-cert proxy.pem
-//       --tls-key proxy-key.pem [--address 127.0.0.1:0] [--idp-ca-file ca.pem]
-//       [--provider-timeout 10s]
+//   authenticate_test_server --shared-secret BASE64 --idp-provider-url URL
+//       --idp-client-id ID --idp-client-secret SECRET --tls-cert proxy.pem
+//       --tls-key proxy-key.pem [--address 127.0.0.1:0] [--idp-ca-file ca.pem] ...
 //   ... INFO listening on 127.0.0.1:40123
 //
+// The settings are flags named after the config keys rather than a config
+// file: this tool exercises the login endpoints, not the config loader.
 // authenticate_service_url defaults to https://127.0.0.1:<bound port> (http://
-// without --tls-cert). SIGTERM or SIGINT: exit 0. Bad flags or config: exit 2.
+// without --tls-cert). SIGTERM or SIGINT: exit 0. Bad flags: exit 2.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -30,7 +32,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "common/config/config_loader.h"
+#include "common/config/config.h"
+#include "common/config/duration.h"
+#include "common/config/secret.h"
 #include "common/config/url.h"
 #include "common/flags/command_line.h"
 #include "common/log/log.h"
@@ -44,7 +48,14 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 const std::vector<flags::FlagSpec> kFlags = {
-    {.name = "config", .value_name = "FILE", .help = "config file (required)"},
+    {.name = "shared-secret", .value_name = "BASE64", .help = "shared_secret (required)"},
+    {.name = "cookie-secret", .value_name = "BASE64", .help = "cookie_secret"},
+    {.name = "cookie-expire", .value_name = "DURATION", .help = "cookie_expire (14h)"},
+    {.name = "idp-provider-url", .value_name = "URL", .help = "idp_provider_url (required)"},
+    {.name = "idp-client-id", .value_name = "ID", .help = "idp_client_id (required)"},
+    {.name = "idp-client-secret", .value_name = "SECRET", .help = "idp_client_secret (required)"},
+    {.name = "jwt-groups-claim", .value_name = "NAME", .help = "jwt_groups_claim (groups)"},
+    {.name = "authenticate-service-url", .value_name = "URL", .help = "authenticate_service_url"},
     {.name = "address", .value_name = "HOST:PORT", .help = "listen address (default 127.0.0.1:0)"},
     {.name = "tls-cert", .value_name = "PEM", .help = "serve https with this certificate chain"},
     {.name = "tls-key", .value_name = "PEM", .help = "private key for --tls-cert"},
@@ -55,7 +66,7 @@ const std::vector<flags::FlagSpec> kFlags = {
      .help = "between JWKS refetches for unknown key ids (10s)"},
     {.name = "help", .help = "show this help"},
 };
-constexpr char kUsage[] = "authenticate_test_server --config FILE [flags]";
+constexpr char kUsage[] = "authenticate_test_server --shared-secret B64 --idp-provider-url URL ...";
 
 int Usage(absl::string_view error) {
   std::cerr << "authenticate_test_server: " << error << "\n" << flags::Help(kUsage, kFlags);
@@ -93,11 +104,30 @@ int Run(int argc, char** argv) {
     std::cout << flags::Help(kUsage, kFlags);
     return 0;
   }
-  if (!cl->Has("config")) return Usage("--config is required");
   if (cl->Has("tls-cert") != cl->Has("tls-key"))
     return Usage("--tls-cert and --tls-key go together");
-  absl::StatusOr<config::LoadedConfig> loaded = config::LoadConfigFile(cl->Value("config"));
-  if (!loaded.ok()) return Usage(loaded.status().message());
+  config::Config config;
+  absl::StatusOr<std::string> shared_secret = config::DecodeSecret(cl->Value("shared-secret"));
+  if (!shared_secret.ok())
+    return Usage(absl::StrCat("--shared-secret: ", shared_secret.status().message()));
+  config.shared_secret = *std::move(shared_secret);
+  if (cl->Has("cookie-secret")) {
+    absl::StatusOr<std::string> cookie_secret = config::DecodeSecret(cl->Value("cookie-secret"));
+    if (!cookie_secret.ok())
+      return Usage(absl::StrCat("--cookie-secret: ", cookie_secret.status().message()));
+    config.cookie_secret = *std::move(cookie_secret);
+  }
+  if (cl->Has("cookie-expire")) {
+    absl::StatusOr<absl::Duration> expire = config::ParseGoDuration(cl->Value("cookie-expire"));
+    if (!expire.ok()) return Usage(absl::StrCat("--cookie-expire: ", expire.status().message()));
+    config.cookie_expire = *expire;
+  }
+  config.idp_provider_url = cl->Value("idp-provider-url");
+  config.idp_client_id = cl->Value("idp-client-id");
+  config.idp_client_secret = cl->Value("idp-client-secret");
+  config.jwt_groups_claim = cl->Value("jwt-groups-claim", "groups");
+  config.authenticate_service_url_is_default = !cl->Has("authenticate-service-url");
+  config.authenticate_service_url = cl->Value("authenticate-service-url");
   AuthenticateOptions options;
   if (cl->Has("provider-timeout") &&
       !absl::ParseDuration(cl->Value("provider-timeout"), &options.provider_timeout)) {
@@ -137,11 +167,11 @@ int Run(int argc, char** argv) {
   }
   const tcp::endpoint bound = acceptor.local_endpoint();
   const std::string listening = absl::StrCat(bound.address().to_string(), ":", bound.port());
-  if (loaded->config->authenticate_service_url_is_default) {
+  if (config.authenticate_service_url_is_default) {
     options.authenticate_service_url = absl::StrCat(tls ? "https://" : "http://", listening);
   }
   absl::StatusOr<std::shared_ptr<AuthenticateHandler>> handler =
-      AuthenticateHandler::Create(*loaded->config, options);
+      AuthenticateHandler::Create(config, options);
   if (!handler.ok()) return Usage(handler.status().message());
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
