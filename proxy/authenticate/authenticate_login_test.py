@@ -243,6 +243,37 @@ class LoginTest(unittest.TestCase):
         # The browser session does not outlive the provider login it came from.
         self.assertEqual(first["exp"], second["exp"])
 
+    def test_the_browser_session_is_sealed_with_cookie_secret(self):
+        cookie_secret = harness.new_secret()
+        _, base_a = self.start_server(extra_settings={"cookie-secret": cookie_secret})
+        _, base_b = self.start_server(extra_settings={"cookie-secret": harness.new_secret()})
+        self.assertEqual(self.login(base_a)[0], 0)
+        before = self.provider.stats()["authorize"]
+        # Another cookie secret cannot open the browser session: back to the provider.
+        self.assertEqual(self.login(base_b)[0], 0)
+        self.assertEqual(self.provider.stats()["authorize"], before + 1)
+        self.assertEqual(len(self.cli.tokens()), 2)
+
+    def test_an_https_provider_is_verified(self):
+        self.provider.stop()
+        self.provider = FakeOidcProvider(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                                         tls_cert=self.pki.cert, tls_key=self.pki.key,
+                                         log=None).start()
+        self.addCleanup(self.provider.stop)
+        self.assertTrue(self.provider.issuer.startswith("https://"))
+        _, trusting = self.start_server(flags=["--idp-ca-file", self.pki.ca_cert])
+        status, log = self.login(trusting)
+        self.assertEqual(status, 0, log)
+        self.assert_session(self.cli.tokens()[0])
+        # The system trust store does not know the test CA. (A new browser:
+        # the session cookie would skip the provider.)
+        os.remove(self.jar)
+        _, distrusting = self.start_server()
+        status, log = self.login(distrusting)
+        self.assertEqual(status, 1, log)
+        self.assertIn("HTTP 502 at %s/.pomerium/sign_in" % distrusting, log)
+        self.assertIn("TLS certificate of 127.0.0.1 not accepted", log)
+
     def test_sign_out_ends_the_browser_session(self):
         _, base = self.start_server()
         self.assertEqual(self.login(base)[0], 0)
