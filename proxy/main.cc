@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/config/url.h"
 #include "common/flags/command_line.h"
 #include "common/log/log.h"
@@ -68,11 +69,11 @@ std::string MetricsAddressOf(const ServingState& state) {
 // Reload builds the next state from the file. Listen addresses are bound
 // once; a changed one is reported, not applied.
 absl::StatusOr<std::shared_ptr<const ServingState>> Reload(
-    const std::string& config_path, bool address_from_flag,
+    const std::string& config_path, bool address_from_flag, const std::string& listening_url,
     const reload::Snapshot<ServingState>& current) {
   std::shared_ptr<const ServingState> previous = current.Get();
   absl::StatusOr<std::shared_ptr<const ServingState>> next =
-      BuildServingState(config_path, previous.get());
+      BuildServingState(config_path, previous.get(), listening_url);
   if (!next.ok()) return next;
   const config::Config& before = *previous->config;
   const config::Config& after = *(*next)->config;
@@ -85,6 +86,15 @@ absl::StatusOr<std::shared_ptr<const ServingState>> Reload(
   }
   log::SetLevel(LevelOf(after.log_level));
   return next;
+}
+
+// ListeningUrl is https://<bound address>, naming a wildcard host
+// "localhost" (a browser cannot visit 0.0.0.0).
+std::string ListeningUrl(const std::string& bound) {
+  const size_t colon = bound.rfind(':');
+  std::string host = bound.substr(0, colon);
+  if (host == "0.0.0.0" || host == "[::]") host = "localhost";
+  return absl::StrCat("https://", host, bound.substr(colon));
 }
 
 // Every tunnel holds two descriptors; the default soft limit (often 1024)
@@ -146,11 +156,25 @@ int Serve(const std::string& config_path, const std::string& address_flag) {
     log::Info("metrics, health and readiness on http://%s (/metrics, /healthz, /readyz)",
               metrics_server->address());
   }
+  // With no authenticate_service_url the login endpoints' external URL is
+  // this listener's, which is only known now when the port was 0 or came
+  // from --address.
+  std::string listening_url;
+  if (initial_config.authenticate_service_url_is_default) {
+    listening_url = ListeningUrl(*bound);
+    absl::StatusOr<std::shared_ptr<const ServingState>> rebuilt =
+        BuildServingStateFrom((*initial)->config, initial->get(), listening_url);
+    if (!rebuilt.ok()) {
+      std::cerr << "postern-proxy: " << rebuilt.status().message() << "\n";
+      return 2;
+    }
+    state.Set(*std::move(rebuilt));
+  }
   log::Info("listening on %s (%d routes, authorize service %s)", *bound,
             static_cast<int>(initial_config.routes.size()), initial_config.authorize_service_url);
 
   reload::Reloader<ServingState> reloader(
-      [&] { return Reload(config_path, !address_flag.empty(), state); }, &state);
+      [&] { return Reload(config_path, !address_flag.empty(), listening_url, state); }, &state);
   std::optional<reload::FileWatcher> watcher;
   watcher.emplace(config_path, absl::Seconds(1),
                   [&] { (void)reloader.Reload("config file changed"); });

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "common/config/config.h"
 #include "common/tls/server_context.h"
+#include "proxy/authenticate/authenticate_handler.h"
 #include "proxy/authorize_client.h"
 
 // Asio's TLS context, kept out of this header (it is included widely).
@@ -32,6 +33,9 @@ struct ServingState {
   // tls->native() wrapped for asio::ssl::stream (it holds its own reference).
   std::shared_ptr<boost::asio::ssl::context> tls_context;
   std::shared_ptr<Authorizer> authorizer;
+  // The login endpoints; null when the config names no identity provider
+  // (then only service-account tokens work).
+  std::shared_ptr<authenticate::AuthenticateHandler> authenticate;
 };
 
 // BuildServingState loads the config file at `config_path` and builds a state
@@ -42,13 +46,19 @@ struct ServingState {
 // reused when its URL and the secret are unchanged. Config warnings are
 // logged. Errors name the file and the problem (the config loader's, the
 // certificate's, or the URL's). Thread-safe.
+// `authenticate_service_url` overrides the config's. When it is empty and the
+// config's is only the default (https://<address>), the login endpoints are
+// left out: the listener's real address is not known yet, and the caller
+// builds again with it once bound.
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingState(
-    const std::string& config_path, const ServingState* previous);
+    const std::string& config_path, const ServingState* previous,
+    const std::string& authenticate_service_url = "");
 
 // BuildServingStateFrom does the same from an already loaded config; the
 // caller has checked RequireProxySettings.
 absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingStateFrom(
-    std::shared_ptr<const config::Config> config, const ServingState* previous);
+    std::shared_ptr<const config::Config> config, const ServingState* previous,
+    const std::string& authenticate_service_url = "");
 
 // WrapForAsio returns an asio::ssl::context sharing `tls`'s SSL_CTX (taking
 // a reference of its own, which Asio releases).

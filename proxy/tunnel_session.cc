@@ -30,6 +30,8 @@
 #include "common/tunnel/relay.h"
 #include "proxy/access_log.h"
 #include "proxy/admission.h"
+#include "proxy/authenticate/authenticate_handler.h"
+#include "proxy/authenticate/authenticate_http.h"
 #include "proxy/socket_options.h"
 #include "proxy/upstream_dialer.h"
 
@@ -105,7 +107,7 @@ class TunnelSession {
     co_await Serve();
     Close();
     record_.duration = absl::FromChrono(Clock::now() - started_);
-    WriteAccessLine(record_, absl::Now());
+    if (log_access_) WriteAccessLine(record_, absl::Now());
   }
 
  private:
@@ -137,7 +139,7 @@ class TunnelSession {
     if (!rest.has_value()) co_return;
     if (!parser_done_) {
       if (parser.error().status == 405) {
-        co_await AnswerNonConnect(parser);
+        co_await AnswerNonConnect(parser, *std::move(rest));
       } else {
         co_await Refuse(parser.error().status, parser.error().reason, parser.error().reason);
       }
@@ -222,12 +224,38 @@ class TunnelSession {
     }
   }
 
-  // AnswerNonConnect handles a request that is not CONNECT. Today every one
-  // is refused with 405 (Allow: CONNECT); the login endpoints (GET
-  // /.pomerium/..., /oauth2/callback) will be served from here, with
-  // parser.header_block() and the rest of the stream.
-  asio::awaitable<void> AnswerNonConnect(const tunnel::ConnectRequestParser& parser) {
-    co_await Refuse(405, parser.error().reason, parser.error().reason);
+  // AnswerNonConnect handles a request that is not CONNECT: the login
+  // endpoints (GET /.pomerium/..., /oauth2/callback) share the tunnel
+  // listener, as in Pomerium, so the CLI needs one URL. Anything else is
+  // refused with 405 (Allow: CONNECT). Login requests are not tunnels and get
+  // no access-log line; the handler logs failed logins itself.
+  asio::awaitable<void> AnswerNonConnect(const tunnel::ConnectRequestParser& parser,
+                                         std::string rest) {
+    const std::string target = RequestTarget(parser.header_block());
+    if (!authenticate::AuthenticateHandler::Handles(target)) {
+      co_await Refuse(405, parser.error().reason, parser.error().reason);
+      co_return;
+    }
+    if (state_->authenticate == nullptr) {
+      const std::string why =
+          "browser login is not configured on this proxy (no idp_provider_url); "
+          "use a service account token";
+      co_await Refuse(404, why, why);
+      co_return;
+    }
+    log_access_ = false;
+    deadline_.cancel();  // the login handler has its own deadlines
+    co_await authenticate::ServeAuthenticateRequest(tls_, *state_->authenticate,
+                                                    std::string(parser.header_block()) + rest);
+  }
+
+  // RequestTarget returns the target of a request line ("GET /x?y HTTP/1.1").
+  static std::string RequestTarget(std::string_view head) {
+    const size_t first = head.find(' ');
+    if (first == std::string_view::npos) return "";
+    const size_t second = head.find(' ', first + 1);
+    if (second == std::string_view::npos) return "";
+    return std::string(head.substr(first + 1, second - first - 1));
   }
 
   // Admit asks the authorize service and answers the refusals. True: allowed.
@@ -318,6 +346,7 @@ class TunnelSession {
   std::string source_ip_;
   RouteMetrics* route_metrics_ = nullptr;
   bool parser_done_ = false;  // the request is a valid CONNECT
+  bool log_access_ = true;    // false for login requests: not tunnels
   AccessRecord record_;
 };
 
