@@ -44,28 +44,14 @@ class ConfigLoader {
       return absl::InvalidArgumentError(
           absl::StrCat(file_name_, ": config file larger than ", kMaxConfigBytes >> 20, " MiB"));
     }
-    std::vector<YAML::Node> documents;
-    try {
-      documents = YAML::LoadAll(std::string(yaml));
-    } catch (const YAML::Exception& error) {
-      policy::SourcePosition where;
-      if (!error.mark.is_null()) where = {error.mark.line + 1, error.mark.column + 1};
-      return absl::InvalidArgumentError(
-          absl::StrCat(FormatPosition(file_name_, where), ": invalid YAML: ", error.msg));
-    }
-    if (documents.size() > 1) {
-      const YAML::Mark mark = documents[1].Mark();
-      return absl::InvalidArgumentError(absl::StrCat(
-          FormatPosition(file_name_, mark.is_null() ? policy::SourcePosition{}
-                                                    : policy::SourcePosition{mark.line + 1, 1}),
-          ": config file holds more than one YAML document (---); keep one"));
-    }
+    auto document = ParseYamlDocument(yaml, file_name_);
+    if (!document.ok()) return document.status();
     auto config = std::make_shared<Config>();
     config->file_name = file_name_;
-    if (documents.empty() || documents[0].IsNull()) {
+    if (document->IsNull()) {
       warnings_.push_back(absl::StrCat(file_name_, ": config file has no settings"));
     } else {
-      POSTERN_RETURN_IF_ERROR(LoadSettings(YamlSource(documents[0], file_name_), *config));
+      POSTERN_RETURN_IF_ERROR(LoadSettings(YamlSource(*document, file_name_), *config));
     }
     POSTERN_RETURN_IF_ERROR(config->IndexRoutes());
     return LoadedConfig{std::move(config), std::move(warnings_)};
@@ -126,15 +112,18 @@ class ConfigLoader {
       return absl::OkStatus();
     };
     setters["authorize_service_url"] = [](const YamlSource& v, Config& c) {
-      return ReadServiceUrl(v, /*allow_http=*/true, /*allow_path=*/false, c.authorize_service_url);
+      return ReadServiceUrl(v, HttpAllowed::kAnyHost, /*allow_path=*/false,
+                            c.authorize_service_url);
     };
     setters["authenticate_service_url"] = [](const YamlSource& v, Config& c) {
       c.authenticate_service_url_is_default = false;
-      return ReadServiceUrl(v, /*allow_http=*/false, /*allow_path=*/false,
+      return ReadServiceUrl(v, HttpAllowed::kNever, /*allow_path=*/false,
                             c.authenticate_service_url);
     };
     setters["idp_provider_url"] = [](const YamlSource& v, Config& c) {
-      return ReadServiceUrl(v, /*allow_http=*/true, /*allow_path=*/true, c.idp_provider_url);
+      // Tokens and client secrets cross this connection: plain http only to a
+      // provider on this machine (a test or development IdP).
+      return ReadServiceUrl(v, HttpAllowed::kLoopbackOnly, /*allow_path=*/true, c.idp_provider_url);
     };
     setters["shared_secret"] = [](const YamlSource& v, Config& c) {
       return ReadSecret(v, c.shared_secret);
@@ -235,18 +224,32 @@ class ConfigLoader {
     return absl::OkStatus();
   }
 
-  static absl::Status ReadServiceUrl(const YamlSource& source, bool allow_http, bool allow_path,
+  enum class HttpAllowed { kNever, kLoopbackOnly, kAnyHost };
+
+  static bool IsLoopback(const HostPort& host) {
+    return host.host == "localhost" || host.host == "::1" ||
+           (!host.is_ipv6 && host.host.rfind("127.", 0) == 0);
+  }
+
+  static absl::Status ReadServiceUrl(const YamlSource& source, HttpAllowed http, bool allow_path,
                                      std::string& url_text) {
     auto text = source.String();
     if (!text.ok()) return text.status();
-    const char* expected = allow_http ? "an http:// or https:// URL" : "an https:// URL";
+    const char* expected =
+        http == HttpAllowed::kNever ? "an https:// URL" : "an http:// or https:// URL";
     auto url = ParseUrl(*text);
     if (!url.ok()) {
       return source.Error(absl::StrCat("expected ", expected, ": ", url.status().message()));
     }
-    if (url->scheme != "https" && !(allow_http && url->scheme == "http")) {
+    if (url->scheme != "https" && !(http != HttpAllowed::kNever && url->scheme == "http")) {
       return source.Error(
           absl::StrCat("expected ", expected, ", got scheme ", QuoteForError(url->scheme)));
+    }
+    if (url->scheme == "http" && http == HttpAllowed::kLoopbackOnly &&
+        !IsLoopback(url->authority)) {
+      return source.Error(
+          "http:// is only allowed for a provider on this machine (localhost, 127.0.0.0/8, ::1); "
+          "use https://");
     }
     if (url->authority.has_port && url->authority.port == 0) {
       return source.Error("port must be from 1 to 65535, got 0");

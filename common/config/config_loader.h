@@ -37,10 +37,10 @@ struct LoadedConfig {
 // Files larger than this are refused before parsing.
 inline constexpr size_t kMaxConfigBytes = 16 << 20;
 
-// LoadConfigFile reads and loads `path`. Errors: kNotFound / kPermissionDenied
-// style failures to read as kFailedPrecondition naming the path;
-// kInvalidArgument "file:line:col: key.path: message" for the first invalid
-// setting. Thread-safe (no shared state).
+// LoadConfigFile reads and loads `path` (named as given in messages). A file
+// that cannot be read is kFailedPrecondition naming the path and the reason;
+// invalid content is kInvalidArgument "file:line:col: key.path: message" for
+// the first problem found. Thread-safe (no shared state).
 absl::StatusOr<LoadedConfig> LoadConfigFile(const std::string& path);
 
 // LoadConfigString loads YAML text. `file_name` names it in messages and is

@@ -18,7 +18,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 
 constexpr char kTestdata[] = "common/config/testdata/";
-constexpr char kSecret[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 std::string Bytes0To31() {
   std::string bytes;
@@ -163,6 +162,14 @@ TEST(ConfigLoaderTest, DefaultAuthenticateUrlFollowsAddress) {
             "https://localhost:8443");
   EXPECT_EQ(MustLoad("address: '[::1]:8443'\n").config->authenticate_service_url,
             "https://[::1]:8443");
+}
+
+TEST(ConfigLoaderTest, PlainHttpIdpOnlyOnLoopback) {
+  for (const char* url :
+       {"http://127.0.0.1:5556/dex", "http://localhost:8080", "http://[::1]:80"}) {
+    EXPECT_EQ(MustLoad(absl::StrCat("idp_provider_url: '", url, "'\n")).config->idp_provider_url,
+              url);
+  }
 }
 
 TEST(ConfigLoaderTest, RelativePathsResolveAgainstTheConfigDirectory) {
@@ -353,6 +360,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{ROUTE("tcp+https://r.example.com:1", "tcp://r:1") "    timeout: 30\n",
                   "config.yaml:4:14: routes[0].timeout: expected a duration such as 14h, 1h30m, "
                   "90s or 500ms, got \"30\""},
+        BadConfig{ROUTE("tcp+https://r.example.com:1", "tcp://r:1") "    allowed_users: [a, '']\n",
+                  "config.yaml:4:24: routes[0].allowed_users[1]: must not be empty"},
         BadConfig{ROUTE("tcp+https://r.example.com:1", "tcp://r:1") "    allowed_users: alice\n",
                   "config.yaml:4:20: routes[0].allowed_users: expected a list, got a string"},
         BadConfig{ROUTE("tcp+https://r.example.com:1",
@@ -413,6 +422,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"idp_provider_url: https://idp.example.com/?tenant=x\n",
                   "config.yaml:1:19: idp_provider_url: expected an http:// or https:// URL: query "
                   "(?...) not allowed in URL"},
+        BadConfig{"idp_provider_url: http://idp.example.com\n",
+                  "config.yaml:1:19: idp_provider_url: http:// is only allowed for a provider on "
+                  "this machine (localhost, 127.0.0.0/8, ::1); use https://"},
         BadConfig{"address: 8443\n",
                   "config.yaml:1:10: address: expected a listen address host:port (port 0 picks "
                   "any), expected host:port, got \"8443\""},
@@ -451,7 +463,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"address: 127.0.0.1:1\nlog_level: info\naddress: 127.0.0.1:2\n",
                   "config.yaml:3:1: address: duplicate key \"address\" (first at line 1)"},
         BadConfig{"address: 127.0.0.1:1\n---\nlog_level: info\n",
-                  "config.yaml:3:1: config file holds more than one YAML document (---); keep "
+                  "config.yaml:2:1: config file holds more than one YAML document (---); keep "
                   "one"},
         BadConfig{"? [a, b]\n: c\n", "config.yaml:1:3: expected a string key, got a list"}));
 

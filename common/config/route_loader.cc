@@ -257,6 +257,8 @@ class RouteLoader {
       POSTERN_RETURN_IF_ERROR(Spend(element));
       auto text = element.String();
       if (!text.ok()) return text.status();
+      // An empty entry would match a session that lacks the attribute.
+      if (text->empty()) return element.Error("must not be empty");
       values.push_back({*std::move(text), element.position()});
     }
     return absl::OkStatus();
@@ -270,6 +272,7 @@ class RouteLoader {
       if (claim.empty()) return values.AtKey().Error("claim name must not be empty");
       policy::LegacyClaim legacy_claim{claim, {}, values.key_position()};
       if (values.IsScalar()) {
+        if (values.node().Scalar().empty()) return values.Error("must not be empty");
         legacy_claim.values.push_back({values.node().Scalar(), values.position()});
       } else if (values.IsList()) {
         POSTERN_RETURN_IF_ERROR(ReadValues(values, legacy_claim.values));

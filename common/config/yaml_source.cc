@@ -1,6 +1,8 @@
 #include "common/config/yaml_source.h"
 
+#include <cstdint>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -8,7 +10,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/config/absl_view.h"
+#include "yaml-cpp/eventhandler.h"
 
 namespace postern::config {
 namespace {
@@ -22,7 +26,123 @@ policy::SourcePosition PositionOf(const YAML::Node& node) {
 // yaml-cpp marks plain (unquoted, untagged) scalars with the tag "?".
 bool IsPlain(const YAML::Node& node) { return node.Tag() == "?"; }
 
+// CheckCharacters accepts UTF-8 holding only what YAML 1.2 calls printable
+// (tab, LF, CR, U+0020..U+007E, U+0085, U+00A0..U+D7FF, U+E000..U+FFFD,
+// U+10000..U+10FFFF), with an optional byte order mark at the start.
+absl::Status CheckCharacters(std::string_view text, std::string_view file_name) {
+  int line = 1, column = 1;
+  size_t i = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
+  while (i < text.size()) {
+    const unsigned char lead = static_cast<unsigned char>(text[i]);
+    uint32_t code = 0;
+    size_t length = 0;
+    if (lead < 0x80) {
+      code = lead;
+      length = 1;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      code = lead & 0x1F;
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      code = lead & 0x0F;
+      length = 3;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      code = lead & 0x07;
+      length = 4;
+    }
+    bool valid = length > 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) {
+      const unsigned char next = static_cast<unsigned char>(text[i + k]);
+      valid = (next & 0xC0) == 0x80;
+      code = (code << 6) | (next & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    if (valid && ((length == 3 && code < 0x800) || (length == 4 && code < 0x10000) ||
+                  (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF)) {
+      valid = false;
+    }
+    const policy::SourcePosition where{line, column};
+    if (!valid) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s: invalid YAML: byte 0x%02x is not valid UTF-8",
+                          AbslView(FormatPosition(file_name, where)), lead));
+    }
+    const bool printable = code == 0x09 || code == 0x0A || code == 0x0D ||
+                           (code >= 0x20 && code <= 0x7E) || code == 0x85 ||
+                           (code >= 0xA0 && code <= 0xD7FF) || (code >= 0xE000 && code <= 0xFFFD) ||
+                           code >= 0x10000;
+    if (!printable) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s: invalid YAML: control character U+%04X is not allowed",
+                          AbslView(FormatPosition(file_name, where)), code));
+    }
+    if (code == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += length;
+  }
+  return absl::OkStatus();
+}
+
+// Counts documents without building them; see ParseYamlDocument.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  std::vector<YAML::Mark> starts;
+};
+
+policy::SourcePosition PositionOfMark(const YAML::Mark& mark) {
+  if (mark.is_null() || mark.line < 0 || mark.column < 0) return {};
+  return {mark.line + 1, mark.column + 1};
+}
+
 }  // namespace
+
+absl::StatusOr<YAML::Node> ParseYamlDocument(std::string_view text, std::string_view file_name) {
+  if (absl::Status status = CheckCharacters(text, file_name); !status.ok()) return status;
+  try {
+    const std::string copy(text);
+    YAML::Node document = YAML::Load(copy);
+    // A second pass that only counts documents: YAML::LoadAll cannot be
+    // trusted to stop (see the header), so ask for at most two.
+    std::istringstream stream(copy);
+    YAML::Parser parser(stream);
+    DocumentCounter counter;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
+    }
+    if (counter.starts.size() > 1) {
+      const YAML::Mark& second = counter.starts[1];
+      if (second.pos <= counter.starts[0].pos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(AbslView(FormatPosition(file_name, PositionOfMark(second))),
+                         ": invalid YAML: the parser made no progress here"));
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat(AbslView(FormatPosition(file_name, {PositionOfMark(second).line, 1})),
+                       ": config file holds more than one YAML document (---); keep one"));
+    }
+    return document;
+  } catch (const YAML::Exception& error) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(AbslView(FormatPosition(file_name, PositionOfMark(error.mark))),
+                     ": invalid YAML: ", error.msg));
+  }
+}
 
 YamlSource::YamlSource(YAML::Node node, std::string_view file_name, std::string root_path)
     : YamlSource(node, file_name, std::move(root_path), PositionOf(node), PositionOf(node)) {
@@ -71,7 +191,10 @@ absl::StatusOr<std::vector<std::pair<std::string, YamlSource>>> YamlSource::Entr
   absl::flat_hash_map<std::string, policy::SourcePosition> seen;
   const bool use_hash = node_.size() > 16;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // yaml-cpp's iterator hands out a temporary proxy: copy the nodes (cheap
+    // handles) rather than keep references into it.
+    const YAML::Node key = it->first;
+    const YAML::Node value = it->second;
     const policy::SourcePosition key_position = PositionOf(key);
     if (!key.IsScalar()) {
       YamlSource key_source(key, file_name_, path_, key_position, key_position);
@@ -103,7 +226,7 @@ absl::StatusOr<std::vector<std::pair<std::string, YamlSource>>> YamlSource::Entr
           .Error(absl::StrCat("duplicate key ", QuoteForError(name), " (first at line ",
                               first->line, ")"));
     }
-    entries.emplace_back(name, Child(name, it->second, key_position));
+    entries.emplace_back(name, Child(name, value, key_position));
   }
   return entries;
 }

@@ -105,6 +105,18 @@ class YamlSource {
   policy::SourcePosition key_position_;
 };
 
+// ParseYamlDocument parses text holding at most one YAML document. Returns
+// a Null node for text without a document (empty, only comments). Fails
+// with kInvalidArgument "file:line:col: ..." for text that is not UTF-8 or
+// holds characters YAML forbids (NUL and other control characters), for a
+// YAML syntax error, and for more than one document (`---`), which would
+// otherwise be ignored without a word. Never throws.
+//
+// The character check is not pedantry: on some invalid bytes yaml-cpp 0.7
+// stops reading, returns an empty document, and reports it again forever
+// to YAML::LoadAll, so a garbled file would load as an empty config.
+absl::StatusOr<YAML::Node> ParseYamlDocument(std::string_view text, std::string_view file_name);
+
 }  // namespace postern::config
 
 #endif  // POSTERN_COMMON_CONFIG_YAML_SOURCE_H_

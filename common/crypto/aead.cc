@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto/random.h"
-#include "common/crypto/ssl_ptr.h"
+#include "common/tls/ssl_ptr.h"
 
 namespace postern::crypto {
 namespace {
@@ -48,7 +48,7 @@ absl::StatusOr<std::string> Seal(std::string_view key, std::string_view plaintex
   sealed.resize(kAeadNonceSize + plaintext.size() + kAeadTagSize);
   uint8_t* ciphertext = MutableBytes(sealed) + kAeadNonceSize;
 
-  SslPtr<EVP_CIPHER_CTX> context(EVP_CIPHER_CTX_new());
+  tls::SslUniquePtr<EVP_CIPHER_CTX> context(EVP_CIPHER_CTX_new());
   int length = 0;
   if (context == nullptr ||
       EVP_EncryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
@@ -82,7 +82,7 @@ absl::StatusOr<std::string> Open(std::string_view key, std::string_view sealed,
   std::string tag(sealed.substr(sealed.size() - kAeadTagSize));
 
   std::string plaintext(ciphertext.size(), '\0');
-  SslPtr<EVP_CIPHER_CTX> context(EVP_CIPHER_CTX_new());
+  tls::SslUniquePtr<EVP_CIPHER_CTX> context(EVP_CIPHER_CTX_new());
   int length = 0;
   if (context == nullptr ||
       EVP_DecryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||

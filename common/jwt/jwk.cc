@@ -10,9 +10,9 @@
 
 #include "absl/status/status.h"
 #include "common/crypto/base64.h"
-#include "common/crypto/ssl_ptr.h"
 #include "common/jwt/der.h"
 #include "common/jwt/json_object.h"
+#include "common/tls/ssl_ptr.h"
 
 namespace postern::jwt {
 namespace {
@@ -56,7 +56,7 @@ absl::StatusOr<std::string> RequiredBase64Url(const json::object& jwk, const cha
 // Parses a DER SubjectPublicKeyInfo that must be consumed entirely.
 absl::StatusOr<std::shared_ptr<evp_pkey_st>> ParsePublicKey(const std::string& spki) {
   const uint8_t* cursor = reinterpret_cast<const uint8_t*>(spki.data());
-  crypto::SslPtr<EVP_PKEY> key(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(spki.size())));
+  tls::SslUniquePtr<EVP_PKEY> key(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(spki.size())));
   if (key == nullptr || cursor != reinterpret_cast<const uint8_t*>(spki.data()) + spki.size()) {
     ERR_clear_error();
     return Invalid("JWK does not hold a valid public key");
@@ -208,7 +208,7 @@ bool Jwk::VerifySignature(std::string_view signing_input, std::string_view signa
     der_signature = EcdsaSignatureToDer(signature);
     signature = der_signature;
   }
-  crypto::SslPtr<EVP_MD_CTX> context(EVP_MD_CTX_new());
+  tls::SslUniquePtr<EVP_MD_CTX> context(EVP_MD_CTX_new());
   const bool valid =
       context != nullptr &&
       EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1 &&

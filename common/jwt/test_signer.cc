@@ -13,7 +13,7 @@
 
 #include "boost/json/serialize.hpp"
 #include "common/crypto/base64.h"
-#include "common/crypto/ssl_ptr.h"
+#include "common/tls/ssl_ptr.h"
 
 namespace postern::jwt {
 namespace {
@@ -24,10 +24,6 @@ namespace json = boost::json;
   std::fprintf(stderr, "TestSigner: %s failed\n", what);
   std::abort();
 }
-
-struct PkeyContextDeleter {
-  void operator()(EVP_PKEY_CTX* context) const { EVP_PKEY_CTX_free(context); }
-};
 
 // Reads one DER TLV from the front of `der`; returns its value and advances.
 std::string_view ReadTlv(std::string_view& der, uint8_t expected_tag) {
@@ -58,7 +54,7 @@ std::string LeftPad(std::string_view bytes, size_t size) {
 }
 
 std::shared_ptr<evp_pkey_st> Generate(JwsAlgorithm algorithm) {
-  std::unique_ptr<EVP_PKEY_CTX, PkeyContextDeleter> context(
+  tls::SslUniquePtr<EVP_PKEY_CTX> context(
       EVP_PKEY_CTX_new_id(algorithm == JwsAlgorithm::kRs256 ? EVP_PKEY_RSA : EVP_PKEY_EC, nullptr));
   if (context == nullptr || EVP_PKEY_keygen_init(context.get()) != 1) Die("keygen init");
   if (algorithm == JwsAlgorithm::kRs256) {
@@ -134,7 +130,7 @@ std::string TestSigner::SignWithHeader(std::string_view header_json,
 }
 
 std::string TestSigner::Signature(std::string_view signing_input) const {
-  crypto::SslPtr<EVP_MD_CTX> context(EVP_MD_CTX_new());
+  tls::SslUniquePtr<EVP_MD_CTX> context(EVP_MD_CTX_new());
   size_t length = 0;
   if (context == nullptr ||
       EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||

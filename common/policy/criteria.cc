@@ -121,8 +121,12 @@ absl::Status ValidateOperandText(const CriterionSpec& spec, std::string_view op,
                                  std::string_view text) {
   switch (spec.kind) {
     case CriterionKind::kBoolean:
+      return absl::OkStatus();
     case CriterionKind::kString:
     case CriterionKind::kList:
+      // An empty operand would match a missing attribute (a session
+      // without an email) or, for contains/starts_with, everyone.
+      if (text.empty()) return absl::InvalidArgumentError("expected a non-empty string");
       return absl::OkStatus();
     case CriterionKind::kSourceIp:
       return ParseIpPrefix(text).status();

@@ -94,7 +94,8 @@ const OperatorSpec* FindOperator(const CriterionSpec& spec, std::string_view op)
 std::string OperatorNames(const CriterionSpec& spec);
 
 // ValidateOperandText checks one operand string of operator `op` (for a list
-// operand, call it for each element). Returns kInvalidArgument with a
+// operand, call it for each element). Strings for the string and list
+// criteria must not be empty. Returns kInvalidArgument with a
 // lower-case message without position (the caller adds it), OK otherwise.
 absl::Status ValidateOperandText(const CriterionSpec& spec, std::string_view op,
                                  std::string_view text);

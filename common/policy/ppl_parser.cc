@@ -336,19 +336,14 @@ absl::StatusOr<Policy> ParsePolicy(const YamlSource& policy, ParseLimits& limits
 }
 
 absl::StatusOr<Policy> ParsePolicyYaml(std::string_view yaml, std::string_view file_name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& error) {
-    const YAML::Mark& mark = error.mark;
-    return absl::InvalidArgumentError(absl::StrCat(
-        config::FormatPosition(file_name, mark.is_null()
-                                              ? SourcePosition{}
-                                              : SourcePosition{mark.line + 1, mark.column + 1}),
-        ": invalid YAML: ", error.msg));
-  }
+  auto document = config::ParseYamlDocument(yaml, file_name);
+  if (!document.ok()) return document.status();
   ParseLimits limits;
-  return ParsePolicy(YamlSource(root, file_name, "policy"), limits);
+  try {
+    return ParsePolicy(YamlSource(*document, file_name, "policy"), limits);
+  } catch (const std::exception& error) {
+    return absl::InternalError(absl::StrCat("policy parser failed: ", error.what()));
+  }
 }
 
 }  // namespace postern::policy

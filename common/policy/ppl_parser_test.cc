@@ -343,18 +343,26 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicy{"allow:\n  or:\n    - time_of_day: {timezone: UTC}",
                   "policy.yaml:3:20: policy.allow.or[0].time_of_day: time_of_day needs after or "
                   "before besides timezone"},
+        BadPolicy{"allow:\n  or:\n    - email: {ends_with: ''}",
+                  "policy.yaml:3:26: policy.allow.or[0].email.ends_with: expected a non-empty "
+                  "string"},
+        BadPolicy{"allow:\n  or:\n    - groups: [admins, '']",
+                  "policy.yaml:3:24: policy.allow.or[0].groups[1]: expected a non-empty string"},
         BadPolicy{"allow:\n  or:\n    - email: {}",
                   "policy.yaml:3:14: policy.allow.or[0].email: expected at least one operator "
                   "(is, not, contains, starts_with, ends_with, in, not_in)"},
         BadPolicy{"allow:\n  or:\n    - email: {is: a, is: b}",
                   "policy.yaml:3:22: policy.allow.or[0].email.is: duplicate key \"is\" (first at "
                   "line 3)"},
-        BadPolicy{"allow:\n  or:\n    - email: {is: \"a\\nb\"}\n    - email: \"\\e[31m\"\n    - "
-                  "bad\x01: 1",
-                  "policy.yaml:5:7: policy.allow.or[2].bad\x01: unknown criterion "
-                  "\"bad\\x01\"; expected one of accept, reject, authenticated_user, email, "
+        BadPolicy{"allow:\n  or:\n    - email: {is: \"a\\nb\"}\n    - \"bad\\x01\\e\": 1",
+                  "policy.yaml:4:7: policy.allow.or[1].bad\x01\x1b: unknown criterion "
+                  "\"bad\\x01\\x1b\"; expected one of accept, reject, authenticated_user, email, "
                   "user, domain, http_method, groups, claim/<name>, source_ip, date, "
                   "day_of_week, time_of_day"},
+        BadPolicy{"allow:\n  or:\n    - bad\x01: 1",
+                  "policy.yaml:3:10: invalid YAML: control character U+0001 is not allowed"},
+        BadPolicy{"allow:\n  or:\n    - email: caf\xc3",
+                  "policy.yaml:3:17: invalid YAML: byte 0xc3 is not valid UTF-8"},
         BadPolicy{"allow: {or: [",
                   "policy.yaml:1:1: invalid YAML: end of sequence flow not found"}));
 

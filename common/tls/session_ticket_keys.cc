@@ -12,12 +12,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/crypto/hkdf.h"
 #include "common/tls/ex_data.h"
-#include "common/tls/hkdf.h"
 #include "common/tls/ssl_ptr.h"
 
 namespace postern::tls {
@@ -106,13 +107,13 @@ absl::StatusOr<std::shared_ptr<const SessionTicketKeys>> SessionTicketKeys::Crea
                                                    "; at least 1s needed"));
   }
   if (!options.clock) options.clock = [] { return absl::Now(); };
-  absl::StatusOr<std::vector<uint8_t>> prk = HkdfSha256Extract({}, secret);
-  if (!prk.ok()) return prk.status();
+  std::string prk = crypto::HkdfSha256Extract(
+      /*salt=*/"", std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()));
   return std::shared_ptr<const SessionTicketKeys>(
-      new SessionTicketKeys(*std::move(prk), std::move(options)));
+      new SessionTicketKeys(std::move(prk), std::move(options)));
 }
 
-SessionTicketKeys::SessionTicketKeys(std::vector<uint8_t> prk, TicketOptions options)
+SessionTicketKeys::SessionTicketKeys(std::string prk, TicketOptions options)
     : prk_(std::move(prk)), options_(std::move(options)) {}
 
 SessionTicketKeys::~SessionTicketKeys() { OPENSSL_cleanse(prk_.data(), prk_.size()); }
@@ -127,15 +128,15 @@ int64_t SessionTicketKeys::CurrentEpoch() const {
 }
 
 absl::StatusOr<SessionTicketKeys::Key> SessionTicketKeys::KeyForEpoch(int64_t epoch) const {
-  std::vector<uint8_t> info(kInfoLabel.begin(), kInfoLabel.end());
+  std::string info(kInfoLabel);
   for (int shift = 56; shift >= 0; shift -= 8) {
-    info.push_back(static_cast<uint8_t>(static_cast<uint64_t>(epoch) >> shift));
+    info.push_back(static_cast<char>(static_cast<uint64_t>(epoch) >> shift));
   }
   Key key;
-  absl::StatusOr<std::vector<uint8_t>> material =
-      HkdfSha256Expand(prk_, info, key.name.size() + key.aes_key.size() + key.hmac_key.size());
+  absl::StatusOr<std::string> material = crypto::HkdfSha256Expand(
+      prk_, info, key.name.size() + key.aes_key.size() + key.hmac_key.size());
   if (!material.ok()) return material.status();
-  const uint8_t* next = material->data();
+  const uint8_t* next = reinterpret_cast<const uint8_t*>(material->data());
   std::copy_n(next, key.name.size(), key.name.begin());
   next += key.name.size();
   std::copy_n(next, key.aes_key.size(), key.aes_key.begin());

@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <vector>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -64,8 +64,9 @@ class SessionTicketKeys : public std::enable_shared_from_this<SessionTicketKeys>
   // CurrentEpoch is floor(clock() / rotation_period), counted from the Unix epoch.
   int64_t CurrentEpoch() const;
 
-  // KeyForEpoch returns the key of `epoch`; fails (kInternal) only if libcrypto
-  // cannot compute an HMAC.
+  // KeyForEpoch returns the key of `epoch`. Does not fail in practice (HKDF
+  // rejects only lengths this never asks for); a crypto library that cannot
+  // compute an HMAC aborts the process (see crypto::HmacSha256).
   absl::StatusOr<Key> KeyForEpoch(int64_t epoch) const;
 
   // InstallOn makes `ctx` (a server context) issue and accept tickets with
@@ -76,9 +77,9 @@ class SessionTicketKeys : public std::enable_shared_from_this<SessionTicketKeys>
   absl::Status InstallOn(SSL_CTX* ctx) const;
 
  private:
-  SessionTicketKeys(std::vector<uint8_t> prk, TicketOptions options);
+  SessionTicketKeys(std::string prk, TicketOptions options);
 
-  std::vector<uint8_t> prk_;
+  std::string prk_;  // HKDF pseudorandom key of the secret; wiped on destruction
   TicketOptions options_;
 };
 

@@ -1,8 +1,10 @@
 #include "common/tls/session_ticket_keys.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 
@@ -37,6 +39,23 @@ TEST(SessionTicketKeysTest, SameSecretGivesSameKeysOnEveryReplica) {
   EXPECT_EQ(a->name, b->name);
   EXPECT_EQ(a->aes_key, b->aes_key);
   EXPECT_EQ(a->hmac_key, b->hmac_key);
+}
+
+// The derivation is part of the wire contract between replicas: one running an
+// older build must still accept tickets from a newer one. These are
+// HKDF-SHA256(kSecret, salt = "", info = label || epoch 7, 80 bytes), split
+// into name, AES key and HMAC key, computed independently (Python hmac).
+TEST(SessionTicketKeysTest, KeysAreTheDocumentedDerivation) {
+  auto keys = SessionTicketKeys::Create(kSecret, {});
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  auto key = (*keys)->KeyForEpoch(7);
+  ASSERT_TRUE(key.ok()) << key.status();
+  auto hex = [](const auto& bytes) {
+    return absl::BytesToHexString(std::string(bytes.begin(), bytes.end()));
+  };
+  EXPECT_EQ(hex(key->name), "da75c1482e6b90e125bd73e6e53cff3d");
+  EXPECT_EQ(hex(key->aes_key), "1a679ed312e1224974fb92ce7f37dce94e278841a255298e445b16a303f18462");
+  EXPECT_EQ(hex(key->hmac_key), "c33d9aefa374d82fa088691607d580dc7a3fc809db14cb805d68b591a121635a");
 }
 
 TEST(SessionTicketKeysTest, KeysDifferAcrossEpochsAndSecrets) {

@@ -3,7 +3,9 @@
 // Postern links OpenSSL 3 (every binary that links gRPC) or BoringSSL (the CLI
 // built with --config=boringssl). Code that holds a library object holds it in
 // an SslUniquePtr, which is bssl::UniquePtr under BoringSSL and a unique_ptr
-// with a per-type deleter under OpenSSL, so the same source compiles with both:
+// with a per-type deleter under OpenSSL, so the same source compiles with both.
+// It is the one owning pointer for library objects in Postern (common/crypto
+// and common/jwt use it too), so it depends on nothing of ours.
 //
 //   SslUniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_method()));
 //   if (ctx == nullptr) {

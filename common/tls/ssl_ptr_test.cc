@@ -30,6 +30,18 @@ TEST(SslLibraryTest, HeadersAndLibraryAreTheConfiguredOnes) {
 #endif
 }
 
+// Whatever the build asked for, the headers must belong to the library linked:
+// BoringSSL linked behind OpenSSL 3 headers still links for most functions and
+// then misbehaves (struct layouts and macros differ).
+TEST(SslLibraryTest, HeadersMatchTheLinkedLibrary) {
+  const std::string linked = OpenSSL_version(OPENSSL_VERSION);
+#if defined(OPENSSL_IS_BORINGSSL)
+  EXPECT_THAT(linked, ::testing::HasSubstr("BoringSSL"));
+#else
+  EXPECT_THAT(linked, ::testing::StartsWith("OpenSSL 3"));
+#endif
+}
+
 TEST(LastSslErrorTest, ReadsTheReasonAndEmptiesTheQueue) {
   const std::string not_pem = "hello";
   SslUniquePtr<BIO> bio(BIO_new_mem_buf(not_pem.data(), static_cast<int>(not_pem.size())));

@@ -26,7 +26,16 @@ using boost::system::error_code;
 // BIO is swapped for a memory BIO and restored at once, all between two
 // Asio operations on this single-threaded stream. The first SSL_shutdown
 // only sends; reading stays possible afterwards (TLS half-close).
+//
+// The record is then written to the socket directly. The only other writer
+// of that socket could be the engine answering a TLS 1.3 KeyUpdate request
+// that arrives in the other direction at that same instant, and the two
+// writes could interleave. Accepted: peers rarely request key updates, and
+// the window is one small write at the end of a direction.
 std::string CloseNotifyRecord(SSL* ssl) {
+  // A second SSL_shutdown would read, from the BIO the tunnel's reads are fed
+  // through, looking for the peer's close_notify, and discard data on the way.
+  if ((SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN) != 0) return {};
   BIO* memory = BIO_new(BIO_s_mem());
   if (memory == nullptr) return {};
   BIO* original = SSL_get_wbio(ssl);

@@ -59,8 +59,8 @@ struct RelayOptions {
   // or the 200 answer (CLI): sent to that side before anything else.
   std::string initial_to_upstream;
   std::string initial_to_client;
-  // Bytes per read in each direction. 64 KiB keeps syscalls few at
-  // multi-gigabit rates while staying cache-friendly.
+  // Bytes per read in each direction (at least 4 KiB). 64 KiB keeps
+  // syscalls few at multi-gigabit rates while staying cache-friendly.
   std::size_t buffer_size = 64 * 1024;
 };
 
@@ -162,6 +162,7 @@ boost::asio::awaitable<void> Copy(From& from, To& to, Side from_side, std::strin
     std::string().swap(initial);
   }
 
+  buffer_size = std::max<std::size_t>(buffer_size, 4096);  // an empty buffer would spin
   std::unique_ptr<char[]> buffer(new char[buffer_size]);
   for (;;) {
     if (Cancelled(cancellation)) co_return;
