@@ -1,6 +1,7 @@
 #include "cli/stdio_tunnel.h"
 
 #include <fcntl.h>
+#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <boost/asio/bind_cancellation_slot.hpp>

@@ -277,7 +277,7 @@ class RedisThroughListenerTest(unittest.TestCase):
         finally:
             self.assertEqual(listener.stop(), 0)
 
-    def test_sigterm_closes_open_tunnels_and_exits_0(self):
+    def test_ctrl_c_closes_open_tunnels_and_exits_0(self):
         listener = Listener(REDIS_ROUTE)
         conn = listener.connect()
         try:
@@ -329,6 +329,21 @@ class StdioTest(unittest.TestCase):
         stderr = result.stderr.decode()
         self.assertRegex(stderr, r"closed after [\d.]+s: 10485760 bytes sent, 10485760 bytes "
                                  r"received \(local side finished first\)")
+
+    def test_hangup_from_ssh_ends_the_tunnel_with_status_0(self):
+        # ssh sends its ProxyCommand SIGHUP when it exits.
+        process = harness.Process("postern", postern_args("--listen", "-", ECHO_ROUTE),
+                                  env=cli_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        try:
+            process.proc.stdin.write(b"still here?")
+            process.proc.stdin.flush()
+            self.assertEqual(process.proc.stdout.read(11), b"still here?")
+            self.assertEqual(process.stop(signal.SIGHUP), 0, process.output())
+        finally:
+            process.kill()
+            process.proc.stdin.close()
+            process.proc.stdout.close()
+        self.assertIn("shutting down (SIGHUP)", process.output())
 
     def test_empty_input_still_opens_and_closes_the_tunnel(self):
         result = run_stdio(postern_args(ECHO_ROUTE))
