@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <string>
+#include <utility>
 
 #include "common/tunnel/byte_stream.h"
 
@@ -22,10 +23,17 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 FakeProxy::FakeProxy(asio::io_context& io, SSL_CTX* server)
-    : io_(io), server_(server), acceptor_(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {
+    : io_(io),
+      server_(server),
+      acceptor_(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0)),
+      release_(io, asio::steady_timer::time_point::max()) {
   port_ = acceptor_.local_endpoint().port();
   asio::co_spawn(io_, Accept(), asio::detached);
 }
+
+void FakeProxy::HoldFirstAnswer() { hold_next_ = true; }
+
+void FakeProxy::ReleaseFirstAnswer() { release_.cancel(); }
 
 void FakeProxy::Stop() {
   boost::system::error_code ignored;
@@ -62,6 +70,7 @@ asio::awaitable<void> FakeProxy::Serve(tcp::socket socket) {
   requests_.push_back(parser.request());
   std::string early(piece.substr(parser.consumed()));
 
+  if (std::exchange(hold_next_, false)) co_await release_.async_wait(kTuple);
   const Answer answer = answer_;
   if (answer.close_without_answer) co_return;
   std::string out =

@@ -15,6 +15,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ class FakeProxy {
     // Close the connection right after reading the request, answering nothing.
     bool close_without_answer = false;
   };
+
+  // HoldFirstAnswer keeps the next connection's answer back until
+  // ReleaseFirstAnswer; connections after it are answered at once.
+  void HoldFirstAnswer();
+  void ReleaseFirstAnswer();
 
   // Starts accepting on `io` at once. `server` must outlive this object.
   FakeProxy(boost::asio::io_context& io, SSL_CTX* server);
@@ -62,6 +68,9 @@ class FakeProxy {
   Answer answer_;
   std::vector<tunnel::ConnectRequest> requests_;
   int handshakes_ = 0;
+  bool hold_next_ = false;
+  // Never expires; cancel() releases the held answer.
+  boost::asio::steady_timer release_;
   int resumed_ = 0;
 };
 

@@ -53,11 +53,16 @@ asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::Dial() {
   try {
     co_await asio::this_coro::throw_if_cancelled(false);
     const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
-    while (!warm_ && first_dial_in_flight_) {
-      co_await first_dial_done_.async_wait(kTuple);
+    // Wait for the first Dial's session, but not for long: a proxy slow to
+    // answer it (slow authorization, slow upstream) must not hold every
+    // other connection back as well.
+    const auto give_up = std::chrono::steady_clock::now() + options_.first_dial_wait;
+    while (!warm_ && first_dial_in_flight_ && std::chrono::steady_clock::now() < give_up) {
+      asio::steady_timer bound(executor_, give_up);
+      co_await (first_dial_done_.async_wait(kTuple) || bound.async_wait(kTuple));
       if (cancellation.cancelled() != asio::cancellation_type::none) co_return Cancelled();
     }
-    const bool first = !warm_;
+    const bool first = !warm_ && !first_dial_in_flight_;
     if (first) first_dial_in_flight_ = true;
     std::variant<absl::StatusOr<DialedTunnel>, std::monostate> outcome =
         co_await (DialOnce() || Deadline());

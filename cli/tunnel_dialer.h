@@ -12,8 +12,9 @@
 //   co_await tunnel::Relay(local_socket, *tunnel->stream, std::move(relay));
 //
 // Resumption: the first Dial pays for a full TLS handshake; Dials that start
-// while it is under way wait for it, so that they can resume the session it
-// leaves in the ClientContext's cache instead of all paying at once.
+// while it is under way wait for it (up to DialerOptions::first_dial_wait),
+// so that they can resume the session it leaves in the ClientContext's cache
+// instead of all paying at once.
 #ifndef POSTERN_CLI_TUNNEL_DIALER_H_
 #define POSTERN_CLI_TUNNEL_DIALER_H_
 
@@ -48,6 +49,9 @@ struct DialerOptions {
   // proxy's answer (which includes the proxy's own authorization and
   // upstream dial).
   std::chrono::steady_clock::duration timeout = std::chrono::seconds(30);
+  // How long a Dial waits for the first one to leave a TLS session to
+  // resume before it goes ahead with a full handshake of its own.
+  std::chrono::steady_clock::duration first_dial_wait = std::chrono::seconds(2);
 };
 
 struct DialedTunnel {

@@ -156,6 +156,25 @@ TEST_F(TunnelDialerTest, ConcurrentDialsWaitForTheFirstHandshakeAndResumeIt) {
   }
 }
 
+TEST_F(TunnelDialerTest, ASlowFirstAnswerHoldsTheOthersBackOnlyBriefly) {
+  DialerOptions options = Options();
+  options.first_dial_wait = std::chrono::milliseconds(50);
+  TunnelDialer dialer(io_.get_executor(), client_, options);
+  proxy_.HoldFirstAnswer();
+  std::optional<absl::StatusOr<DialedTunnel>> first;
+  asio::co_spawn(io_, dialer.Dial(),
+                 [&](std::exception_ptr, absl::StatusOr<DialedTunnel> t) { first = std::move(t); });
+  while (proxy_.requests().empty()) io_.run_one();  // the first is now waiting for its answer
+  absl::StatusOr<DialedTunnel> second = Run(dialer.Dial());
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(first.has_value()) << "the second tunnel had to wait for the first";
+  proxy_.ReleaseFirstAnswer();
+  while (!first.has_value()) io_.run_one();
+  ASSERT_TRUE(first->ok()) << first->status();
+  Close(*(*first)->stream);
+  Close(*second->stream);
+}
+
 TEST_F(TunnelDialerTest, TheNextTunnelResumesEvenAfterARefusal) {
   TunnelDialer dialer(io_.get_executor(), client_, Options());
   proxy_.set_answer({.status = 403, .text = "not now"});
