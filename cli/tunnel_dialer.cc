@@ -15,6 +15,7 @@
 #include <utility>
 #include <variant>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/tunnel/byte_stream.h"
 #include "common/tunnel/connect_response.h"
@@ -51,25 +52,8 @@ TunnelDialer::TunnelDialer(asio::any_io_executor executor, const tls::ClientCont
 
 asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::Dial() {
   try {
-    co_await asio::this_coro::throw_if_cancelled(false);
-    const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
-    // Wait for the first Dial's session, but not for long: a proxy slow to
-    // answer it (slow authorization, slow upstream) must not hold every
-    // other connection back as well.
-    const auto give_up = std::chrono::steady_clock::now() + options_.first_dial_wait;
-    while (!warm_ && first_dial_in_flight_ && std::chrono::steady_clock::now() < give_up) {
-      asio::steady_timer bound(executor_, give_up);
-      co_await (first_dial_done_.async_wait(kTuple) || bound.async_wait(kTuple));
-      if (cancellation.cancelled() != asio::cancellation_type::none) co_return Cancelled();
-    }
-    const bool first = !warm_ && !first_dial_in_flight_;
-    if (first) first_dial_in_flight_ = true;
     std::variant<absl::StatusOr<DialedTunnel>, std::monostate> outcome =
         co_await (DialOnce() || Deadline());
-    if (first) {
-      first_dial_in_flight_ = false;
-      first_dial_done_.cancel();  // wake the waiting Dials, warm_ or not
-    }
     if (outcome.index() == 1) {
       co_return absl::DeadlineExceededError(
           absl::StrCat("proxy ", options_.proxy.ToString(), " did not open the tunnel to ",
@@ -83,12 +67,31 @@ asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::Dial() {
   }
 }
 
+asio::awaitable<bool> TunnelDialer::TakeTurnForTls() {
+  // Wait for the first Dial's session, but not for long: a proxy slow to
+  // answer it (slow authorization, slow upstream) must not hold every other
+  // connection back as well.
+  const auto give_up = std::chrono::steady_clock::now() + options_.first_dial_wait;
+  while (!warm_ && first_dial_in_flight_ && std::chrono::steady_clock::now() < give_up) {
+    asio::steady_timer bound(executor_, give_up);
+    co_await (first_dial_done_.async_wait(kTuple) || bound.async_wait(kTuple));
+    const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
+    if (cancellation.cancelled() != asio::cancellation_type::none) co_return false;
+  }
+  const bool first = !warm_ && !first_dial_in_flight_;
+  if (first) first_dial_in_flight_ = true;
+  co_return first;
+}
+
 asio::awaitable<void> TunnelDialer::Deadline() {
   asio::steady_timer timer(executor_, options_.timeout);
   co_await timer.async_wait(asio::use_awaitable);  // throws when cancelled: the dial won
 }
 
 asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::DialOnce() {
+  // Cancellation (the deadline, shutdown) shows as operation_aborted
+  // results, handled below, not as exceptions.
+  co_await asio::this_coro::throw_if_cancelled(false);
   const std::string proxy = options_.proxy.ToString();
   const std::string target = options_.target.ToString();
 
@@ -110,6 +113,20 @@ asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::DialOnce() {
   }
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);  // the relay forwards at once
+
+  // The wait for the first handshake comes after the TCP connect, so that
+  // the waiting Dials all start their handshakes at once when it ends, each
+  // offering the session before any of them has used it up (OpenSSL offers
+  // a TLS 1.3 session only once).
+  const bool first = co_await TakeTurnForTls();
+  if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+    co_return Cancelled();
+  }
+  absl::Cleanup end_turn = [this, first] {
+    if (!first) return;
+    first_dial_in_flight_ = false;
+    first_dial_done_.cancel();  // wake the waiting Dials, warm_ or not
+  };
 
   SSL* ssl = SSL_new(tls_.native());
   if (ssl == nullptr) co_return absl::InternalError("cannot create a TLS connection");

@@ -88,6 +88,10 @@ class TunnelDialer {
 
  private:
   boost::asio::awaitable<absl::StatusOr<DialedTunnel>> DialOnce();
+  // TakeTurnForTls returns once this Dial may start its TLS handshake: true
+  // if it is the one to pay for a full handshake (it must then wake the
+  // others when done), false if it waited for that one (or gave up waiting).
+  boost::asio::awaitable<bool> TakeTurnForTls();
   boost::asio::awaitable<void> Deadline();
 
   boost::asio::any_io_executor executor_;

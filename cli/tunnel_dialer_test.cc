@@ -1,6 +1,8 @@
 #include "cli/tunnel_dialer.h"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address_v4.hpp>
@@ -173,6 +175,25 @@ TEST_F(TunnelDialerTest, ASlowFirstAnswerHoldsTheOthersBackOnlyBriefly) {
   ASSERT_TRUE(first->ok()) << first->status();
   Close(*(*first)->stream);
   Close(*second->stream);
+}
+
+TEST_F(TunnelDialerTest, CancellingADialEndsItAtOnce) {
+  DialerOptions options = Options();
+  options.timeout = std::chrono::hours(1);
+  TunnelDialer dialer(io_.get_executor(), client_, options);
+  proxy_.HoldFirstAnswer();
+  asio::cancellation_signal cancel;
+  std::optional<absl::StatusOr<DialedTunnel>> result;
+  asio::co_spawn(io_, dialer.Dial(),
+                 asio::bind_cancellation_slot(
+                     cancel.slot(), [&](std::exception_ptr, absl::StatusOr<DialedTunnel> t) {
+                       result = std::move(t);
+                     }));
+  while (proxy_.requests().empty()) io_.run_one();  // waiting for the held answer
+  cancel.emit(asio::cancellation_type::terminal);
+  while (!result.has_value()) io_.run_one();
+  EXPECT_EQ(result->status().code(), absl::StatusCode::kCancelled) << result->status();
+  proxy_.ReleaseFirstAnswer();
 }
 
 TEST_F(TunnelDialerTest, TheNextTunnelResumesEvenAfterARefusal) {
