@@ -7,7 +7,6 @@
 #include "authorize/decide.h"
 #include "common/log/json_line.h"
 #include "common/log/log.h"
-#include "common/session/service_token.h"
 
 namespace postern::authorize {
 namespace {
@@ -65,10 +64,9 @@ grpc::ServerUnaryReactor* AuthorizeService::Check(grpc::CallbackServerContext* c
   const std::string& secret = policies->config().shared_secret;
 
   const std::string service_token = ServiceToken(*context);
-  absl::Status service_auth =
-      service_token.empty()
-          ? absl::UnauthenticatedError("no service token")
-          : session::VerifyServiceToken(service_token, session::AsSecret(secret), start);
+  absl::Status service_auth = service_token.empty()
+                                  ? absl::UnauthenticatedError("no service token")
+                                  : service_tokens_.Verify(service_token, secret, start);
   if (!service_auth.ok()) {
     log::Warn("refused Check from %s: %s", context->peer(), std::string(service_auth.message()));
     reactor->Finish(

@@ -12,6 +12,7 @@
 #define POSTERN_AUTHORIZE_AUTHORIZE_SERVICE_H_
 
 #include "authorize/route_policies.h"
+#include "authorize/service_token_cache.h"
 #include "common/proto/authorize.grpc.pb.h"
 #include "common/reload/snapshot.h"
 
@@ -29,6 +30,7 @@ class AuthorizeService final : public v1::Authorize::CallbackService {
 
  private:
   const reload::Snapshot<RoutePolicies>* const policies_;
+  ServiceTokenCache service_tokens_;
 };
 
 }  // namespace postern::authorize

@@ -10,11 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "authorize/policy/ip_range.h"
 #include "authorize/route_policies.h"
 #include "boost/json.hpp"
 #include "common/config/config_loader.h"
 #include "common/jwt/json_object.h"
+#include "common/policy/calendar.h"
+#include "common/policy/ip_prefix.h"
 
 namespace postern::authorize {
 namespace {
@@ -110,19 +111,20 @@ absl::StatusOr<EvalRequest> ParseRequest(const std::string& text) {
     } else if (key == "source_ip") {
       absl::StatusOr<std::string> ip = StringField(member.value(), key);
       if (!ip.ok()) return ip.status();
-      if (!IpAddress::Parse(*ip).has_value()) {
+      if (!policy::ParseIpAddress(*ip).ok()) {
         return FieldError(key, absl::StrCat("\"", *ip, "\" is not an IPv4 or IPv6 address"));
       }
       request.source_ip = *ip;
     } else if (key == "time") {
       absl::StatusOr<std::string> time = StringField(member.value(), key);
       if (!time.ok()) return time.status();
-      std::string error;
-      if (!absl::ParseTime(absl::RFC3339_full, *time, &request.time, &error)) {
+      absl::StatusOr<absl::Time> instant = policy::ParseTimestamp(*time);
+      if (!instant.ok()) {
         return FieldError(key, absl::StrCat("\"", *time,
                                             "\" is not an RFC 3339 time like "
                                             "2026-11-24T10:00:00Z"));
       }
+      request.time = *instant;
     } else {
       return FieldError(key, "unknown field (expected route, session, source_ip or time)");
     }

@@ -8,11 +8,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "common/config/absl_view.h"
+#include "common/config/error_text.h"
+#include "common/policy/criteria.h"
 
 namespace postern::authorize {
 namespace {
 
-absl::string_view AbslView(std::string_view text) { return {text.data(), text.size()}; }
+using config::AbslView;
 
 std::string Where(const policy::SourcePosition& where) {
   if (where.line <= 0) return "";
@@ -25,11 +28,22 @@ absl::Status MatcherError(absl::string_view label, const policy::Matcher& matche
       absl::StrCat(label, Where(matcher.where), ": ", matcher.op, ": ", problem));
 }
 
-absl::Status UnknownOperator(absl::string_view label, const policy::Matcher& matcher,
-                             absl::string_view valid) {
-  return absl::InvalidArgumentError(absl::StrCat(label, Where(matcher.where), ": operator \"",
-                                                 matcher.op, "\" is not valid here (use ", valid,
-                                                 ")"));
+// UnknownOperator names the operators the catalogue allows for `criterion`,
+// which Compile has already found in it.
+absl::Status UnknownOperator(absl::string_view label, const policy::Criterion& criterion,
+                             const policy::Matcher& matcher) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      label, Where(matcher.where), ": operator \"", matcher.op, "\" is not valid here (use ",
+      policy::OperatorNames(*policy::FindCriterion(criterion.name)), ")"));
+}
+
+// "accept, reject, ..., claim/<name>, ...": the catalogue's criteria.
+std::string KnownCriteria() {
+  std::vector<std::string> names;
+  for (const policy::CriterionSpec& spec : policy::AllCriteria()) {
+    names.push_back(absl::StrCat(AbslView(spec.name), spec.requires_subpath ? "/<name>" : ""));
+  }
+  return absl::StrJoin(names, ", ");
 }
 
 // The operand as the policy wrote it, for reasons: a, [a, b], true.
@@ -65,17 +79,87 @@ std::vector<std::string> DescribeOred(std::vector<std::string> parts) {
   return descriptions;
 }
 
-absl::StatusOr<absl::TimeZone> LoadZone(absl::string_view label, const policy::Matcher& matcher) {
-  absl::StatusOr<std::string> name = StringOperand(label, matcher);
-  if (!name.ok()) return name.status();
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(*name, &zone)) {
+// One of the operand readers the parser validates with, and what its
+// operand is, for errors.
+template <typename T>
+struct OperandReader {
+  absl::StatusOr<T> (*read)(std::string_view text);
+  const char* what;
+};
+constexpr OperandReader<policy::IpPrefix> kIpPrefixReader{policy::ParseIpPrefix, "an IP or CIDR"};
+constexpr OperandReader<absl::Time> kTimestampReader{policy::ParseTimestamp,
+                                                     "an RFC 3339 date-time"};
+constexpr OperandReader<policy::DaySet> kDaysReader{policy::ParseDaysOfWeek, "a day or day range"};
+constexpr OperandReader<int> kTimeOfDayReader{policy::ParseTimeOfDay, "a time of day"};
+constexpr OperandReader<absl::TimeZone> kTimeZoneReader{policy::ParseTimeZone,
+                                                        "a known IANA time zone"};
+
+// ReadOperand reads `text` with `reader`; a refusal quotes the text, says what
+// it should be, and gives the reader's reason.
+template <typename T>
+absl::StatusOr<T> ReadOperand(absl::string_view label, const policy::Matcher& matcher,
+                              const std::string& text, const OperandReader<T>& reader) {
+  absl::StatusOr<T> value = reader.read(text);
+  if (!value.ok()) {
     return MatcherError(label, matcher,
-                        absl::StrCat("\"", *name,
-                                     "\" is not a known IANA time zone (e.g. Europe/Berlin; is "
-                                     "tzdata installed?)"));
+                        absl::StrCat(config::QuoteForError(text), " is not ", reader.what, " (",
+                                     value.status().message(), ")"));
   }
-  return zone;
+  return value;
+}
+
+// ReadStringOperand is ReadOperand on a matcher's single string operand.
+template <typename T>
+absl::StatusOr<T> ReadStringOperand(absl::string_view label, const policy::Matcher& matcher,
+                                    const OperandReader<T>& reader) {
+  absl::StatusOr<std::string> text = StringOperand(label, matcher);
+  if (!text.ok()) return text.status();
+  return ReadOperand(label, matcher, *text, reader);
+}
+
+// ReadZone takes the `timezone` matcher of day_of_week or time_of_day, which
+// may appear once; `zone_name` stays empty until it has.
+absl::Status ReadZone(absl::string_view label, const policy::Matcher& matcher,
+                      std::string& zone_name, absl::TimeZone& zone) {
+  if (!zone_name.empty()) return MatcherError(label, matcher, "given twice");
+  absl::StatusOr<absl::TimeZone> read = ReadStringOperand(label, matcher, kTimeZoneReader);
+  if (!read.ok()) return read.status();
+  zone = *read;
+  zone_name = std::get<std::string>(matcher.operand);
+  return absl::OkStatus();
+}
+
+// DescribeZoned is the description of a day_of_week or time_of_day criterion:
+// its parts, then the time zone when the policy named one.
+std::string DescribeZoned(absl::string_view label, const std::vector<std::string>& parts,
+                          absl::string_view separator, const std::string& zone_name) {
+  std::string description = absl::StrCat(label, " ", absl::StrJoin(parts, separator));
+  if (!zone_name.empty()) absl::StrAppend(&description, " (", zone_name, ")");
+  return description;
+}
+
+// ReadBound takes an `after` or `before` matcher of date or time_of_day into
+// the bound it names (each may appear once) and adds "after <text>" to
+// `parts`.
+template <typename T>
+absl::Status ReadBound(absl::string_view label, const policy::Criterion& criterion,
+                       const policy::Matcher& matcher, const OperandReader<T>& reader,
+                       std::optional<T>& after, std::optional<T>& before,
+                       std::vector<std::string>& parts) {
+  std::optional<T>* bound = nullptr;
+  if (matcher.op == "after") {
+    bound = &after;
+  } else if (matcher.op == "before") {
+    bound = &before;
+  } else {
+    return UnknownOperator(label, criterion, matcher);
+  }
+  if (bound->has_value()) return MatcherError(label, matcher, "given twice");
+  absl::StatusOr<T> value = ReadStringOperand(label, matcher, reader);
+  if (!value.ok()) return value.status();
+  *bound = *value;
+  parts.push_back(absl::StrCat(matcher.op, " ", std::get<std::string>(matcher.operand)));
+  return absl::OkStatus();
 }
 
 // A list as a set, e.g. for `has` or `in`.
@@ -105,8 +189,11 @@ std::optional<absl::Span<const std::string>> ClaimValues(const Identity& identit
 
 }  // namespace
 
-RequestFacts::RequestFacts(const Request& request)
-    : request(request), source_ip(IpAddress::Parse(request.source_ip)) {
+RequestFacts::RequestFacts(const Request& request) : request(request) {
+  if (absl::StatusOr<policy::IpAddress> address = policy::ParseIpAddress(request.source_ip);
+      address.ok()) {
+    source_ip = *address;
+  }
   if (request.identity != nullptr) {
     const std::string& email = request.identity->email;
     if (size_t at = email.rfind('@'); at != std::string::npos) {
@@ -117,38 +204,49 @@ RequestFacts::RequestFacts(const Request& request)
 
 absl::StatusOr<CompiledCriterion> CompiledCriterion::Compile(const policy::Criterion& criterion) {
   const std::string& name = criterion.name;
-  if (name == "claim") {
-    if (criterion.subpath.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("claim", Where(criterion.where), ": name the claim, e.g. claim/department"));
-    }
-    return CompileList(criterion, absl::StrCat("claim/", criterion.subpath), criterion.subpath);
+  const policy::CriterionSpec* spec = policy::FindCriterion(name);
+  if (spec == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown policy criterion \"", name, "\"",
+                                                   Where(criterion.where),
+                                                   " (known: ", KnownCriteria(), ")"));
   }
-  if (!criterion.subpath.empty()) {
+  if (spec->requires_subpath && criterion.subpath.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, Where(criterion.where), ": name the claim, e.g. claim/department"));
+  }
+  if (!spec->requires_subpath && !criterion.subpath.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         name, "/", criterion.subpath, Where(criterion.where), ": only claim takes a /name"));
   }
-  if (name != "accept" && name != "reject" && name != "authenticated_user" &&
-      criterion.matchers.empty()) {
+  if (spec->kind != policy::CriterionKind::kBoolean && criterion.matchers.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(name, Where(criterion.where), ": needs an operator and a value"));
   }
-  if (name == "email") return CompileStrings(criterion, name, StringField::kEmail);
-  if (name == "user") return CompileStrings(criterion, name, StringField::kUser);
-  if (name == "domain") return CompileStrings(criterion, name, StringField::kDomain);
-  if (name == "http_method") return CompileStrings(criterion, name, StringField::kHttpMethod);
-  if (name == "groups") return CompileList(criterion, name, std::nullopt);
-  if (name == "accept" || name == "reject" || name == "authenticated_user") {
-    return CompileConstant(criterion, name);
+  switch (spec->kind) {
+    case policy::CriterionKind::kBoolean:
+      return CompileConstant(criterion, name);
+    case policy::CriterionKind::kString:
+      return CompileStrings(criterion, name,
+                            name == "email"    ? StringField::kEmail
+                            : name == "user"   ? StringField::kUser
+                            : name == "domain" ? StringField::kDomain
+                                               : StringField::kHttpMethod);
+    case policy::CriterionKind::kList:
+      if (spec->requires_subpath) {
+        return CompileList(criterion, absl::StrCat(name, "/", criterion.subpath),
+                           criterion.subpath);
+      }
+      return CompileList(criterion, name, std::nullopt);
+    case policy::CriterionKind::kSourceIp:
+      return CompileSourceIp(criterion, name);
+    case policy::CriterionKind::kDate:
+      return CompileDate(criterion, name);
+    case policy::CriterionKind::kDayOfWeek:
+      return CompileDayOfWeek(criterion, name);
+    case policy::CriterionKind::kTimeOfDay:
+      return CompileTimeOfDay(criterion, name);
   }
-  if (name == "source_ip") return CompileSourceIp(criterion, name);
-  if (name == "date") return CompileDate(criterion, name);
-  if (name == "day_of_week") return CompileDayOfWeek(criterion, name);
-  if (name == "time_of_day") return CompileTimeOfDay(criterion, name);
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown policy criterion \"", name, "\"", Where(criterion.where),
-      " (known: accept, reject, authenticated_user, email, user, domain, groups, claim/<name>, "
-      "http_method, source_ip, date, day_of_week, time_of_day)"));
+  return absl::InternalError(absl::StrCat("criterion ", name, " has no compiler"));
 }
 
 absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileStrings(
@@ -167,10 +265,7 @@ absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileStrings(
   for (const policy::Matcher& matcher : criterion.matchers) {
     const auto* op = std::find_if(std::begin(kOps), std::end(kOps),
                                   [&](const auto& known) { return matcher.op == known.first; });
-    if (op == std::end(kOps)) {
-      return UnknownOperator(label, matcher,
-                             "is, not, contains, starts_with, ends_with, in, not_in");
-    }
+    if (op == std::end(kOps)) return UnknownOperator(label, criterion, matcher);
     StringTest test{op->second, {}, {}};
     if (test.op == StringOp::kIn || test.op == StringOp::kNotIn) {
       absl::StatusOr<std::vector<std::string>> values = ListOperand(label, matcher);
@@ -202,7 +297,7 @@ absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileList(const policy::C
   for (const policy::Matcher& matcher : criterion.matchers) {
     const auto* op = std::find_if(std::begin(kOps), std::end(kOps),
                                   [&](const auto& known) { return matcher.op == known.first; });
-    if (op == std::end(kOps)) return UnknownOperator(label, matcher, "has, is, exclude");
+    if (op == std::end(kOps)) return UnknownOperator(label, criterion, matcher);
     absl::StatusOr<std::vector<std::string>> values = ListOperand(label, matcher);
     if (!values.ok()) return values.status();
     compiled.tests.push_back(ListTest{op->second, ToSet(*std::move(values))});
@@ -222,7 +317,7 @@ absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileConstant(
   }
   if (!criterion.matchers.empty()) {
     const policy::Matcher& matcher = criterion.matchers.front();
-    if (matcher.op != "is") return UnknownOperator(label, matcher, "is");
+    if (matcher.op != "is") return UnknownOperator(label, criterion, matcher);
     const bool* flag = std::get_if<bool>(&matcher.operand);
     if (flag == nullptr) return MatcherError(label, matcher, "needs true or false");
     operand = *flag;
@@ -242,19 +337,17 @@ absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileSourceIp(
   SourceIpCriterion compiled;
   std::vector<std::string> parts;
   for (const policy::Matcher& matcher : criterion.matchers) {
-    if (matcher.op != "in") return UnknownOperator(label, matcher, "in");
+    if (matcher.op != "in") return UnknownOperator(label, criterion, matcher);
     absl::StatusOr<std::vector<std::string>> texts = ListOperand(label, matcher);
     if (!texts.ok()) return texts.status();
     for (const std::string& text : *texts) {
-      absl::StatusOr<IpRange> range = IpRange::Parse(text);
-      if (!range.ok()) {
-        return MatcherError(label, matcher, absl::StrCat("\"", text, "\" is not an IP or CIDR"));
-      }
-      compiled.ranges.push_back(*range);
+      absl::StatusOr<policy::IpPrefix> prefix = ReadOperand(label, matcher, text, kIpPrefixReader);
+      if (!prefix.ok()) return prefix.status();
+      compiled.prefixes.push_back(*prefix);
     }
     parts.push_back(absl::StrCat(label, " in ", OperandText(matcher.operand)));
   }
-  // One list of ranges: several `in` operators ORed are their union.
+  // One list of prefixes: several `in` operators ORed are their union.
   return CompiledCriterion(std::move(label), /*needs_session=*/false, std::move(compiled),
                            {absl::StrJoin(parts, " or ")});
 }
@@ -264,28 +357,9 @@ absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileDate(const policy::C
   DateCriterion compiled;
   std::vector<std::string> parts;
   for (const policy::Matcher& matcher : criterion.matchers) {
-    std::optional<absl::Time>* bound = nullptr;
-    if (matcher.op == "after") {
-      bound = &compiled.after;
-    } else if (matcher.op == "before") {
-      bound = &compiled.before;
-    } else {
-      return UnknownOperator(label, matcher, "after, before");
-    }
-    if (bound->has_value()) return MatcherError(label, matcher, "given twice");
-    absl::StatusOr<std::string> text = StringOperand(label, matcher);
-    if (!text.ok()) return text.status();
-    absl::Time instant;
-    std::string error;
-    if (!absl::ParseTime(absl::RFC3339_full, *text, &instant, &error)) {
-      return MatcherError(label, matcher,
-                          absl::StrCat("\"", *text,
-                                       "\" is not an RFC 3339 date-time (e.g. "
-                                       "2025-01-31T18:00:00Z): ",
-                                       error));
-    }
-    *bound = instant;
-    parts.push_back(absl::StrCat(matcher.op, " ", *text));
+    absl::Status status = ReadBound(label, criterion, matcher, kTimestampReader, compiled.after,
+                                    compiled.before, parts);
+    if (!status.ok()) return status;
   }
   return CompiledCriterion(label, /*needs_session=*/false, compiled,
                            {absl::StrCat(label, " ", absl::StrJoin(parts, " and "))});
@@ -293,32 +367,26 @@ absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileDate(const policy::C
 
 absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileDayOfWeek(
     const policy::Criterion& criterion, std::string label) {
-  DayOfWeekCriterion compiled{DaySet(), absl::UTCTimeZone()};
+  DayOfWeekCriterion compiled{policy::DaySet(), absl::UTCTimeZone()};
   std::vector<std::string> parts;
   std::string zone_name;
   for (const policy::Matcher& matcher : criterion.matchers) {
     if (matcher.op == "timezone") {
-      if (!zone_name.empty()) return MatcherError(label, matcher, "given twice");
-      absl::StatusOr<absl::TimeZone> zone = LoadZone(label, matcher);
-      if (!zone.ok()) return zone.status();
-      compiled.zone = *zone;
-      zone_name = std::get<std::string>(matcher.operand);
+      absl::Status status = ReadZone(label, matcher, zone_name, compiled.zone);
+      if (!status.ok()) return status;
       continue;
     }
-    if (matcher.op != "is") return UnknownOperator(label, matcher, "is, timezone");
-    absl::StatusOr<std::string> text = StringOperand(label, matcher);
-    if (!text.ok()) return text.status();
-    absl::StatusOr<DaySet> days = ParseDaySet(*text);
-    if (!days.ok()) return MatcherError(label, matcher, days.status().message());
+    if (matcher.op != "is") return UnknownOperator(label, criterion, matcher);
+    absl::StatusOr<policy::DaySet> days = ReadStringOperand(label, matcher, kDaysReader);
+    if (!days.ok()) return days.status();
     compiled.days |= *days;  // several `is` are ORed: their union
-    parts.push_back(absl::StrCat("is ", *text));
+    parts.push_back(absl::StrCat("is ", std::get<std::string>(matcher.operand)));
   }
   if (parts.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(label, Where(criterion.where), ": needs `is`, e.g. is: mon-fri"));
   }
-  std::string description = absl::StrCat(label, " ", absl::StrJoin(parts, " or "));
-  if (!zone_name.empty()) absl::StrAppend(&description, " (", zone_name, ")");
+  std::string description = DescribeZoned(label, parts, " or ", zone_name);
   return CompiledCriterion(std::move(label), /*needs_session=*/false, compiled, {description});
 }
 
@@ -329,35 +397,19 @@ absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileTimeOfDay(
   std::string zone_name;
   for (const policy::Matcher& matcher : criterion.matchers) {
     if (matcher.op == "timezone") {
-      if (!zone_name.empty()) return MatcherError(label, matcher, "given twice");
-      absl::StatusOr<absl::TimeZone> zone = LoadZone(label, matcher);
-      if (!zone.ok()) return zone.status();
-      compiled.zone = *zone;
-      zone_name = std::get<std::string>(matcher.operand);
+      absl::Status status = ReadZone(label, matcher, zone_name, compiled.zone);
+      if (!status.ok()) return status;
       continue;
     }
-    std::optional<int>* bound = nullptr;
-    if (matcher.op == "after") {
-      bound = &compiled.after;
-    } else if (matcher.op == "before") {
-      bound = &compiled.before;
-    } else {
-      return UnknownOperator(label, matcher, "after, before, timezone");
-    }
-    if (bound->has_value()) return MatcherError(label, matcher, "given twice");
-    absl::StatusOr<std::string> text = StringOperand(label, matcher);
-    if (!text.ok()) return text.status();
-    absl::StatusOr<int> seconds = ParseClockTime(*text);
-    if (!seconds.ok()) return MatcherError(label, matcher, seconds.status().message());
-    *bound = *seconds;
-    parts.push_back(absl::StrCat(matcher.op, " ", *text));
+    absl::Status status = ReadBound(label, criterion, matcher, kTimeOfDayReader, compiled.after,
+                                    compiled.before, parts);
+    if (!status.ok()) return status;
   }
   if (parts.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(label, Where(criterion.where), ": needs `after` and/or `before`"));
   }
-  std::string description = absl::StrCat(label, " ", absl::StrJoin(parts, " and "));
-  if (!zone_name.empty()) absl::StrAppend(&description, " (", zone_name, ")");
+  std::string description = DescribeZoned(label, parts, " and ", zone_name);
   return CompiledCriterion(std::move(label), /*needs_session=*/false, compiled, {description});
 }
 
@@ -470,8 +522,8 @@ CompiledCriterion::Outcome CompiledCriterion::Match(const AuthenticatedUserCrite
 CompiledCriterion::Outcome CompiledCriterion::Match(const SourceIpCriterion& criterion,
                                                     const RequestFacts& facts) {
   if (!facts.source_ip) return {};
-  for (const IpRange& range : criterion.ranges) {
-    if (range.Contains(*facts.source_ip)) return {.matched = true};
+  for (const policy::IpPrefix& prefix : criterion.prefixes) {
+    if (prefix.Contains(*facts.source_ip)) return {.matched = true};
   }
   return {};
 }

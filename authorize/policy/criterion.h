@@ -27,8 +27,8 @@
 //   claim, the standard fields stand in: claim/email (email), claim/sub and
 //   claim/user (user), claim/name (name), claim/groups (groups). A claim that
 //   is still missing matches nothing, not even `exclude`.
-// - source_ip: see ip_range.h. A request address that does not parse matches
-//   no range.
+// - source_ip: see common/policy/ip_prefix.h. A request address that does
+//   not parse matches no prefix.
 // - date: RFC 3339 instants; `after` includes its instant, `before` excludes
 //   its instant, so consecutive windows neither overlap nor leave a gap.
 // - time_of_day: "HH:MM[:SS]" on the wall clock of `timezone` (default UTC),
@@ -54,9 +54,9 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "authorize/policy/calendar.h"
-#include "authorize/policy/ip_range.h"
 #include "authorize/policy/request.h"
+#include "common/policy/calendar.h"
+#include "common/policy/ip_prefix.h"
 #include "common/policy/ppl.h"
 
 namespace postern::authorize {
@@ -67,7 +67,7 @@ struct RequestFacts {
   explicit RequestFacts(const Request& request);
 
   const Request& request;
-  std::optional<IpAddress> source_ip;            // nullopt when absent or not an address
+  std::optional<policy::IpAddress> source_ip;    // nullopt when absent or not an address
   std::optional<std::string_view> email_domain;  // nullopt without session or '@'
 };
 
@@ -79,7 +79,9 @@ class CompiledCriterion {
   // naming the criterion and operator, for an unknown criterion or operator,
   // an operand of the wrong type, or an operand that does not parse (CIDR,
   // date, day, time of day, time zone). The parser rejects all of these
-  // first; the checks here keep a bad syntax tree from becoming a policy.
+  // first, reading operands with the same readers (common/policy/ip_prefix.h,
+  // calendar.h), so a parsed policy always compiles; the checks here keep a
+  // syntax tree built elsewhere from becoming a policy.
   static absl::StatusOr<CompiledCriterion> Compile(const policy::Criterion& criterion);
 
   struct Outcome {
@@ -134,14 +136,14 @@ class CompiledCriterion {
     bool want_session;
   };
   struct SourceIpCriterion {
-    std::vector<IpRange> ranges;
+    std::vector<policy::IpPrefix> prefixes;
   };
   struct DateCriterion {
     std::optional<absl::Time> after;   // inclusive
     std::optional<absl::Time> before;  // exclusive
   };
   struct DayOfWeekCriterion {
-    DaySet days;
+    policy::DaySet days;
     absl::TimeZone zone;
   };
   struct TimeOfDayCriterion {

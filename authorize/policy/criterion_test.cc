@@ -187,6 +187,7 @@ TEST(CompiledCriterionTest, SourceIp) {
   const Criterion v4 = Crit("source_ip", {Op("in", Strings{"10.0.0.0/8", "192.0.2.7/32"})});
   const Criterion v6 = Crit("source_ip", {Op("in", Strings{"::1/128", "2001:db8::/32"})});
   const Criterion everyone = Crit("source_ip", {Op("in", Strings{"0.0.0.0/0"})});
+  const Criterion mapped = Crit("source_ip", {Op("in", Strings{"::ffff:10.0.0.0/104"})});
   Check({
       {"in first range", v4, &kAlice, true, false, "10.20.30.40"},
       {"/32", v4, &kAlice, true, false, "192.0.2.7"},
@@ -195,6 +196,8 @@ TEST(CompiledCriterionTest, SourceIp) {
       {"outside, no session: plain no", v4, nullptr, false, false, "172.16.0.1"},
       {"v4-mapped client", v4, &kAlice, true, false, "::ffff:10.1.1.1"},
       {"v6 client vs v4 ranges", v4, &kAlice, false, false, "2001:db8::1"},
+      {"v4-mapped range, v4 client", mapped, &kAlice, true, false, "10.1.2.3"},
+      {"v4-mapped range, outside", mapped, &kAlice, false, false, "11.1.2.3"},
       {"/0", everyone, &kAlice, true, false, "203.0.113.1"},
       {"/0 is IPv4 only", everyone, &kAlice, false, false, "2001:db8::1"},
       {"::1/128", v6, &kAlice, true, false, "::1"},
@@ -349,6 +352,11 @@ TEST(CompiledCriterionTest, RejectsBadSyntaxTreesWithActionableErrors) {
       {Crit("accept", {Op("is", "yes")}), "needs true or false"},
       {Crit("source_ip", {Op("in", Strings{"10.0.0.0/33"})}), "\"10.0.0.0/33\" is not an IP"},
       {Crit("source_ip", {Op("is", "10.0.0.1")}), "use in"},
+      {Crit("source_ip", {Op("in", Strings{"::ffff:10.0.0.0/95"})}), "from 96 to 128"},
+      {Crit("date", {Op("before", "2024-06-01T00:00:00Z ")}), "not an RFC 3339 date-time"},
+      {Crit("day_of_week", {Op("is", "mon - fri")}), "\"mon - fri\""},
+      {Crit("time_of_day", {Op("after", "09:00"), Op("timezone", "localtime")}),
+       "\"localtime\" is not a known IANA time zone"},
       {Crit("date", {Op("after", "2024-06-01")}), "not an RFC 3339 date-time"},
       {Crit("date", {Op("after", "2024-06-01T00:00:00Z"), Op("after", "2024-06-02T00:00:00Z")}),
        "given twice"},

@@ -1,13 +1,12 @@
 // The criteria catalogue: which criteria the policy language has, which
-// operators each accepts, what operand each operator takes, and how operand
-// text is read (IP prefixes, timestamps, days of the week, times of day, time
-// zones). The parser validates against it; the evaluator compiles with the
-// same readers, so a value the parser accepted always compiles.
+// operators each accepts, and what operand each operator takes. The parser
+// validates against it, reading operand text with the readers of
+// ip_prefix.h and calendar.h; the evaluator compiles with the same readers,
+// so a value the parser accepted always compiles.
 //
 //   const CriterionSpec* email = FindCriterion("email");
 //   const OperatorSpec* op = FindOperator(*email, "starts_with");   // kString
-//   absl::StatusOr<IpPrefix> office = ParseIpPrefix("192.0.2.0/24");
-//   bool inside = office->Contains(*ParseIpAddress("192.0.2.7"));
+//   ValidateOperandText(*FindCriterion("source_ip"), "in", "10.0.0.0/33");  // error
 //
 // Criteria and their operators:
 //   accept, reject, authenticated_user   is: true|false (bare boolean -> is)
@@ -33,14 +32,10 @@
 #ifndef POSTERN_COMMON_POLICY_CRITERIA_H_
 #define POSTERN_COMMON_POLICY_CRITERIA_H_
 
-#include <array>
-#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "common/policy/ppl.h"
 
@@ -104,51 +99,6 @@ absl::Status ValidateOperandText(const CriterionSpec& spec, std::string_view op,
 // of the right type, every operand string valid. For ASTs not built by the
 // parser (legacy options, tests) and for the evaluator's own assertions.
 absl::Status ValidateMatcher(const CriterionSpec& spec, const Matcher& matcher);
-
-// An IPv4 or IPv6 address, network byte order. IPv4 uses bytes [0, 4).
-struct IpAddress {
-  bool is_v6 = false;
-  std::array<uint8_t, 16> bytes{};
-};
-
-// ParseIpAddress reads a textual address (inet_pton rules: no zone, no
-// leading zeros tricks). An IPv4-mapped IPv6 address (::ffff:192.0.2.7, as a
-// dual-stack listener reports IPv4 peers) is returned as the IPv4 address so
-// that IPv4 prefixes match it.
-absl::StatusOr<IpAddress> ParseIpAddress(std::string_view text);
-
-// An address prefix: "192.0.2.0/24", "2001:db8::/32", or a single address
-// (a /32 or /128). Host bits past the prefix are cleared, as Go's ParseCIDR
-// does, so "10.1.2.3/8" means 10.0.0.0/8.
-struct IpPrefix {
-  IpAddress network;
-  int length = 0;
-
-  // Contains is true if `address` is of the same family and inside.
-  bool Contains(const IpAddress& address) const;
-};
-
-absl::StatusOr<IpPrefix> ParseIpPrefix(std::string_view text);
-
-// ParseTimestamp reads an RFC 3339 timestamp with a zone offset or Z, e.g.
-// "2026-01-02T15:04:05Z", "2026-01-02T15:04:05.5+01:00".
-absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text);
-
-// A set of weekdays; bit i is absl::Weekday value i (monday = 0 ... sunday = 6).
-using DaySet = uint8_t;
-
-// ParseDaysOfWeek reads a comma-separated list of days or ranges: "mon-fri",
-// "sat,sun", "tue", "Monday". Names are case-insensitive, three-letter or
-// full. A range may wrap the week ("fri-mon" is fri, sat, sun, mon).
-absl::StatusOr<DaySet> ParseDaysOfWeek(std::string_view text);
-
-// ParseTimeOfDay reads "HH:MM" or "HH:MM:SS" (24-hour, hour may be one digit)
-// and returns seconds since midnight.
-absl::StatusOr<int> ParseTimeOfDay(std::string_view text);
-
-// ParseTimeZone loads an IANA zone ("Europe/Paris", "UTC") from the system's
-// tzdata. Fails for unknown names.
-absl::StatusOr<absl::TimeZone> ParseTimeZone(std::string_view text);
 
 }  // namespace postern::policy
 

@@ -37,6 +37,12 @@ std::string MintServiceToken(absl::Span<const uint8_t> secret, absl::Time now,
 
 absl::Status VerifyServiceToken(std::string_view token, absl::Span<const uint8_t> secret,
                                 absl::Time now) {
+  return VerifyServiceTokenExpiry(token, secret, now).status();
+}
+
+absl::StatusOr<absl::Time> VerifyServiceTokenExpiry(std::string_view token,
+                                                    absl::Span<const uint8_t> secret,
+                                                    absl::Time now) {
   if (secret.size() < kMinSecretSize) {
     return absl::FailedPreconditionError("the shared secret must decode to at least 32 bytes");
   }
@@ -54,7 +60,7 @@ absl::Status VerifyServiceToken(std::string_view token, absl::Span<const uint8_t
   }
   absl::StatusOr<std::string> id = jwt::RequiredString(*claims, "jti");
   if (!id.ok()) return id.status();
-  return absl::OkStatus();
+  return window->expires_at;
 }
 
 }  // namespace postern::session

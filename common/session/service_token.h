@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 
@@ -41,6 +42,12 @@ std::string MintServiceToken(absl::Span<const uint8_t> secret, absl::Time now,
 // never the token); a short secret is kFailedPrecondition. Thread-safe.
 absl::Status VerifyServiceToken(std::string_view token, absl::Span<const uint8_t> secret,
                                 absl::Time now);
+
+// VerifyServiceTokenExpiry is VerifyServiceToken that also returns the
+// token's `exp`, so a verifier may remember the token until then.
+absl::StatusOr<absl::Time> VerifyServiceTokenExpiry(std::string_view token,
+                                                    absl::Span<const uint8_t> secret,
+                                                    absl::Time now);
 
 }  // namespace postern::session
 

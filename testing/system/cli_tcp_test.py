@@ -23,8 +23,8 @@ import unittest
 from testing.harness import harness
 
 POSTERN = harness.binary("cli/postern")
-PROXY = os.environ.get("DEV_PROXY") or harness.binary("proxy/postern-proxy")
-AUTHORIZE = os.environ.get("DEV_AUTHORIZE") or harness.binary("authorize/postern-authorize")
+PROXY = harness.binary("proxy/postern-proxy")
+AUTHORIZE = harness.binary("authorize/postern-authorize")
 
 REDIS_ROUTE = "redis.corp.example.com:6379"
 SSH_ROUTE = "ssh.corp.example.com:22"

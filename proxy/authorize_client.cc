@@ -1,0 +1,137 @@
+#include "proxy/authorize_client.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/config/url.h"
+#include "common/log/log.h"
+#include "common/session/service_token.h"
+#include "common/session/session.h"
+#include "grpcpp/grpcpp.h"
+
+namespace postern::proxy {
+namespace {
+
+// The authorize service is near (same network) and a tunnel waits on it, so
+// reconnect quickly after it restarts rather than after gRPC's default
+// backoff of up to two minutes.
+constexpr int kMaxReconnectBackoffMs = 1000;
+
+struct Call {
+  grpc::ClientContext context;
+  v1::CheckRequest request;
+  v1::CheckResponse response;
+  Authorizer::Done done;
+};
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<GrpcAuthorizer>> GrpcAuthorizer::Create(
+    const std::string& url, const std::string& shared_secret) {
+  absl::StatusOr<config::Url> parsed = config::ParseUrl(url);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("authorize_service_url ", url, ": ", parsed.status().message()));
+  }
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  int default_port = 0;
+  if (parsed->scheme == "http") {
+    credentials = grpc::InsecureChannelCredentials();
+    default_port = 80;
+  } else if (parsed->scheme == "https") {
+    credentials = grpc::SslCredentials(grpc::SslCredentialsOptions());
+    default_port = 443;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "authorize_service_url ", url, ": scheme must be http or https, not ", parsed->scheme));
+  }
+  if (!parsed->path.empty() && parsed->path != "/") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("authorize_service_url ", url, ": a gRPC service URL has no path"));
+  }
+  config::HostPort target = parsed->authority;
+  if (!target.has_port) {
+    target.port = default_port;
+    target.has_port = true;
+  }
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(absl::StrCat("dns:///", target.ToString()), credentials, args);
+  return std::shared_ptr<GrpcAuthorizer>(
+      new GrpcAuthorizer(url, shared_secret, std::move(channel)));
+}
+
+GrpcAuthorizer::GrpcAuthorizer(std::string url, std::string shared_secret,
+                               std::shared_ptr<grpc::Channel> channel)
+    : url_(std::move(url)),
+      shared_secret_(std::move(shared_secret)),
+      channel_(std::move(channel)),
+      stub_(v1::Authorize::NewStub(channel_)) {}
+
+std::string GrpcAuthorizer::BearerToken() {
+  const absl::Time now = absl::Now();
+  std::shared_ptr<const Token> token = token_.load(std::memory_order_acquire);
+  if (token == nullptr || now - token->minted >= kServiceTokenReuse || now < token->minted) {
+    // Two threads may both mint here; either token is valid.
+    auto fresh = std::make_shared<const Token>(
+        Token{.bearer = absl::StrCat(
+                  "Bearer ", session::MintServiceToken(session::AsSecret(shared_secret_), now)),
+              .minted = now});
+    token_.store(fresh, std::memory_order_release);
+    token = std::move(fresh);
+  }
+  return token->bearer;
+}
+
+void GrpcAuthorizer::NoteOutcome(const grpc::Status& status) {
+  // Only failures that say the service is gone or overwhelmed count; an RPC
+  // error from a live service (e.g. refused service token) is logged as is.
+  const bool unavailable = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                           status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+  if (unavailable) {
+    if (!failing_.exchange(true)) {
+      log::Error(
+          "authorize service at %s unavailable (%s); tunnels are refused with 503 until it "
+          "answers again",
+          url_, status.error_message());
+    }
+  } else if (status.ok()) {
+    if (failing_.exchange(false)) log::Info("authorize service at %s answering again", url_);
+  } else {
+    log::Error("authorize service at %s failed a check: %s (gRPC code %d)", url_,
+               status.error_message(), static_cast<int>(status.error_code()));
+  }
+}
+
+void GrpcAuthorizer::Check(v1::CheckRequest request, absl::Duration timeout, Done done) {
+  auto* call = new Call{.request = std::move(request), .done = std::move(done)};
+  call->context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout));
+  call->context.set_wait_for_ready(true);
+  call->context.AddMetadata("authorization", BearerToken());
+  stub_->async()->Check(
+      &call->context, &call->request, &call->response, [this, call](grpc::Status status) {
+        std::unique_ptr<Call> owned(call);
+        NoteOutcome(status);
+        if (status.ok()) {
+          std::move(owned->done)(std::move(owned->response));
+          return;
+        }
+        const std::string message =
+            absl::StrCat("authorization service unavailable: ", status.error_message());
+        std::move(owned->done)(status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED
+                                   ? absl::DeadlineExceededError(message)
+                                   : absl::UnavailableError(message));
+      });
+}
+
+bool GrpcAuthorizer::Reachable() {
+  const grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+  return state != GRPC_CHANNEL_TRANSIENT_FAILURE && state != GRPC_CHANNEL_SHUTDOWN;
+}
+
+}  // namespace postern::proxy

@@ -1,0 +1,100 @@
+// The proxy's side of the authorize service: one Check per tunnel, over gRPC,
+// answered on whatever thread gRPC chooses (the tunnel session moves the
+// answer back onto its own io_context; see tunnel_session.cc).
+//
+//   absl::StatusOr<std::shared_ptr<Authorizer>> authorizer =
+//       GrpcAuthorizer::Create("http://127.0.0.1:5443", shared_secret);
+//   v1::CheckRequest request;
+//   request.set_route("redis.corp.example.com:6379");
+//   (*authorizer)->Check(std::move(request), absl::Seconds(5),
+//                        [](absl::StatusOr<v1::CheckResponse> answer) { ... });
+//
+// Fail closed: an RPC that fails or misses its deadline is an error status,
+// never a decision; the caller answers 503.
+#ifndef POSTERN_PROXY_AUTHORIZE_CLIENT_H_
+#define POSTERN_PROXY_AUTHORIZE_CLIENT_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/proto/authorize.grpc.pb.h"
+#include "common/proto/authorize.pb.h"
+
+namespace postern::proxy {
+
+namespace v1 = ::postern::authorize::v1;
+
+// Authorizer decides tunnels. An interface so tunnel tests can answer
+// without a server.
+class Authorizer {
+ public:
+  using Done = absl::AnyInvocable<void(absl::StatusOr<v1::CheckResponse>) &&>;
+
+  virtual ~Authorizer() = default;
+
+  // Check asks for a decision about `request` and calls `done` exactly once,
+  // on any thread, possibly before Check returns: with the answer, or with
+  // kUnavailable / kDeadlineExceeded (naming the cause) when no decision was
+  // made within `timeout`. Thread-safe. The Authorizer must outlive the call
+  // until `done` runs.
+  virtual void Check(v1::CheckRequest request, absl::Duration timeout, Done done) = 0;
+
+  // Reachable reports whether calls can be expected to get through now (for
+  // /readyz); it may start connecting. Thread-safe.
+  virtual bool Reachable() = 0;
+};
+
+// GrpcAuthorizer calls postern-authorize at `authorize_service_url`.
+//
+// Calls carry `authorization: Bearer <service token>` minted from the shared
+// secret; one token is reused for kServiceTokenReuse (half its lifetime), so
+// minting costs one HMAC per half minute, not per tunnel. Calls wait for the
+// channel to connect (gRPC wait_for_ready) up to their deadline, so tunnels
+// ride over a quick restart of the authorize service, and the channel retries
+// connecting at least once a second while it is down. State changes
+// (unreachable / answering again) are logged once each.
+class GrpcAuthorizer final : public Authorizer {
+ public:
+  static constexpr absl::Duration kServiceTokenReuse = absl::Seconds(30);
+
+  // Create makes the channel: `http://host:port` with plain-text gRPC,
+  // `https://host:port` with TLS verified against the system trust store
+  // (ports default to 80 / 443). `shared_secret` is the decoded secret
+  // (at least 32 bytes). kInvalidArgument for any other URL. Connecting
+  // happens later, on demand.
+  static absl::StatusOr<std::shared_ptr<GrpcAuthorizer>> Create(const std::string& url,
+                                                                const std::string& shared_secret);
+
+  void Check(v1::CheckRequest request, absl::Duration timeout, Done done) override;
+  bool Reachable() override;
+
+  const std::string& url() const { return url_; }
+  const std::string& shared_secret() const { return shared_secret_; }
+
+ private:
+  struct Token {
+    std::string bearer;  // "Bearer <jwt>"
+    absl::Time minted;
+  };
+
+  GrpcAuthorizer(std::string url, std::string shared_secret,
+                 std::shared_ptr<grpc::Channel> channel);
+
+  std::string BearerToken();
+  void NoteOutcome(const grpc::Status& status);
+
+  const std::string url_;
+  const std::string shared_secret_;
+  const std::shared_ptr<grpc::Channel> channel_;
+  const std::unique_ptr<v1::Authorize::Stub> stub_;
+  std::atomic<std::shared_ptr<const Token>> token_;
+  std::atomic<bool> failing_{false};
+};
+
+}  // namespace postern::proxy
+
+#endif  // POSTERN_PROXY_AUTHORIZE_CLIENT_H_

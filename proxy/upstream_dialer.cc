@@ -1,0 +1,110 @@
+#include "proxy/upstream_dialer.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "proxy/socket_options.h"
+
+namespace postern::proxy {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+using Clock = std::chrono::steady_clock;
+
+std::string Target(const std::string& host, uint16_t port) {
+  return host.find(':') == std::string::npos ? absl::StrCat(host, ":", port)
+                                             : absl::StrCat("[", host, "]:", port);
+}
+
+// The timer finished first: it expired, or the dial was cancelled (which
+// aborts the timer too).
+absl::Status DeadlinePassed(const std::tuple<boost::system::error_code>& timer,
+                            const std::string& target, Clock::duration timeout) {
+  if (std::get<0>(timer)) return absl::CancelledError("dial cancelled");
+  return absl::DeadlineExceededError(absl::StrCat("upstream ", target, " did not answer within ",
+                                                  absl::FormatDuration(absl::FromChrono(timeout))));
+}
+
+// Connects before `deadline` expires (its expiry time is the deadline).
+asio::awaitable<absl::StatusOr<tcp::socket>> Connect(const std::vector<tcp::endpoint>& endpoints,
+                                                     const std::string& target,
+                                                     asio::steady_timer& deadline,
+                                                     Clock::duration timeout) {
+  tcp::socket socket(co_await asio::this_coro::executor);
+  auto connected =
+      co_await (asio::async_connect(socket, endpoints, asio::as_tuple(asio::use_awaitable)) ||
+                deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+  if (connected.index() == 1) co_return DeadlinePassed(std::get<1>(connected), target, timeout);
+  auto [error, endpoint] = std::get<0>(std::move(connected));
+  if (error == asio::error::operation_aborted) co_return absl::CancelledError("dial cancelled");
+  if (error) {
+    co_return absl::UnavailableError(
+        absl::StrCat("upstream ", target, " refused or unreachable: ", error.message()));
+  }
+  SetTunnelSocketOptions(socket);
+  co_return std::move(socket);
+}
+
+}  // namespace
+
+asio::awaitable<absl::StatusOr<tcp::socket>> DialEndpoints(std::vector<tcp::endpoint> endpoints,
+                                                           std::string target,
+                                                           Clock::duration timeout) {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  if (endpoints.empty()) {
+    co_return absl::UnavailableError(absl::StrCat("upstream ", target, " has no address"));
+  }
+  try {
+    asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
+    co_return co_await Connect(endpoints, target, deadline, timeout);
+  } catch (const std::exception& e) {
+    co_return absl::InternalError(absl::StrCat("dialing upstream ", target, ": ", e.what()));
+  }
+}
+
+asio::awaitable<absl::StatusOr<tcp::socket>> DialUpstream(std::string host, uint16_t port,
+                                                          Clock::duration timeout) {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  const std::string target = Target(host, port);
+  try {
+    const auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer deadline(executor, timeout);
+    tcp::resolver resolver(executor);
+    const std::string service = std::to_string(port);
+    auto resolved = co_await (resolver.async_resolve(host, service, tcp::resolver::numeric_service,
+                                                     asio::as_tuple(asio::use_awaitable)) ||
+                              deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (resolved.index() == 1) co_return DeadlinePassed(std::get<1>(resolved), target, timeout);
+    auto [resolve_error, results] = std::get<0>(std::move(resolved));
+    if (resolve_error == asio::error::operation_aborted) {
+      co_return absl::CancelledError("dial cancelled");
+    }
+    if (resolve_error || results.empty()) {
+      co_return absl::NotFoundError(
+          absl::StrCat("upstream host ", host, " does not resolve: ", resolve_error.message()));
+    }
+    std::vector<tcp::endpoint> endpoints;
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+    co_return co_await Connect(endpoints, target, deadline, timeout);
+  } catch (const std::exception& e) {
+    co_return absl::InternalError(absl::StrCat("dialing upstream ", target, ": ", e.what()));
+  }
+}
+
+int DialFailureStatus(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kDeadlineExceeded ? 504 : 502;
+}
+
+}  // namespace postern::proxy

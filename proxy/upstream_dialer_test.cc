@@ -1,0 +1,115 @@
+#include "proxy/upstream_dialer.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <chrono>
+#include <optional>
+
+#include "gtest/gtest.h"
+
+namespace postern::proxy {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+// Runs `dial` to completion on `io` and returns its result.
+absl::StatusOr<tcp::socket> Dial(asio::io_context& io,
+                                 asio::awaitable<absl::StatusOr<tcp::socket>> dial) {
+  std::optional<absl::StatusOr<tcp::socket>> result;
+  asio::co_spawn(io, std::move(dial), [&](std::exception_ptr e, absl::StatusOr<tcp::socket> r) {
+    if (e) std::rethrow_exception(e);
+    result.emplace(std::move(r));
+  });
+  io.run_for(60s);
+  EXPECT_TRUE(result.has_value()) << "dial did not finish";
+  return result.has_value() ? std::move(*result) : absl::InternalError("hung");
+}
+
+tcp::endpoint Loopback(unsigned short port) {
+  return tcp::endpoint(asio::ip::make_address("127.0.0.1"), port);
+}
+
+// A loopback port nothing listens on (bound, then released).
+unsigned short ClosedPort(asio::io_context& io) {
+  tcp::acceptor acceptor(io, Loopback(0));
+  return acceptor.local_endpoint().port();
+}
+
+TEST(UpstreamDialerTest, ConnectsWithTunnelOptions) {
+  asio::io_context io;
+  tcp::acceptor listener(io, Loopback(0));
+  absl::StatusOr<tcp::socket> socket =
+      Dial(io, DialUpstream("127.0.0.1", listener.local_endpoint().port(), 5s));
+  ASSERT_TRUE(socket.ok()) << socket.status();
+  EXPECT_EQ(socket->remote_endpoint().port(), listener.local_endpoint().port());
+  int nodelay = 0, keepalive = 0;
+  socklen_t size = sizeof(int);
+  getsockopt(socket->native_handle(), IPPROTO_TCP, TCP_NODELAY, &nodelay, &size);
+  getsockopt(socket->native_handle(), SOL_SOCKET, SO_KEEPALIVE, &keepalive, &size);
+  EXPECT_NE(nodelay, 0);
+  EXPECT_NE(keepalive, 0);
+}
+
+TEST(UpstreamDialerTest, RefusedIs502) {
+  asio::io_context io;
+  absl::StatusOr<tcp::socket> socket = Dial(io, DialUpstream("127.0.0.1", ClosedPort(io), 5s));
+  ASSERT_EQ(socket.status().code(), absl::StatusCode::kUnavailable) << socket.status();
+  EXPECT_NE(socket.status().message().find("127.0.0.1:"), std::string::npos);
+  EXPECT_EQ(DialFailureStatus(socket.status()), 502);
+}
+
+TEST(UpstreamDialerTest, UnknownHostIs502) {
+  asio::io_context io;
+  absl::StatusOr<tcp::socket> socket = Dial(io, DialUpstream("no-such-host.invalid", 6379, 5s));
+  ASSERT_EQ(socket.status().code(), absl::StatusCode::kNotFound) << socket.status();
+  EXPECT_NE(socket.status().message().find("no-such-host.invalid"), std::string::npos);
+  EXPECT_EQ(DialFailureStatus(socket.status()), 502);
+}
+
+TEST(UpstreamDialerTest, UpstreamThatNeverAnswersIs504AfterTheTimeout) {
+  asio::io_context io;
+  // A listener with a backlog of 0 whose one queue slot is taken: the kernel
+  // drops further SYNs, so a connect hangs as if the host were a black hole.
+  tcp::acceptor listener(io);
+  listener.open(tcp::v4());
+  listener.bind(Loopback(0));
+  listener.listen(0);
+  tcp::socket filler(io);
+  filler.connect(listener.local_endpoint());
+  const auto started = std::chrono::steady_clock::now();
+  absl::StatusOr<tcp::socket> socket =
+      Dial(io, DialUpstream("127.0.0.1", listener.local_endpoint().port(), 300ms));
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(socket.status().code(), absl::StatusCode::kDeadlineExceeded) << socket.status();
+  EXPECT_EQ(DialFailureStatus(socket.status()), 504);
+  EXPECT_GE(took, 300ms);
+  EXPECT_LT(took, 5s);
+}
+
+TEST(UpstreamDialerTest, TriesEveryAddressInOrder) {
+  asio::io_context io;
+  tcp::acceptor listener(io, Loopback(0));
+  absl::StatusOr<tcp::socket> socket = Dial(
+      io,
+      DialEndpoints({Loopback(ClosedPort(io)), Loopback(ClosedPort(io)), listener.local_endpoint()},
+                    "upstream:1", 5s));
+  ASSERT_TRUE(socket.ok()) << socket.status();
+  EXPECT_EQ(socket->remote_endpoint(), listener.local_endpoint());
+}
+
+TEST(UpstreamDialerTest, AllAddressesRefusedIs502) {
+  asio::io_context io;
+  absl::StatusOr<tcp::socket> socket = Dial(
+      io, DialEndpoints({Loopback(ClosedPort(io)), Loopback(ClosedPort(io))}, "upstream:1", 5s));
+  ASSERT_EQ(socket.status().code(), absl::StatusCode::kUnavailable) << socket.status();
+  EXPECT_NE(socket.status().message().find("upstream:1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace postern::proxy
