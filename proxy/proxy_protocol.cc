@@ -28,7 +28,7 @@ constexpr int kFamilyUnspec = 0x0;
 constexpr int kFamilyInet = 0x1;
 constexpr int kFamilyInet6 = 0x2;
 constexpr int kFamilyUnix = 0x3;
-constexpr int kTransportStream = 0x1;
+constexpr int kTransportUnspec = 0x0;
 constexpr int kTransportDgram = 0x2;
 // Address block sizes by family: two addresses, then two ports for IP.
 constexpr std::array<std::size_t, 4> kAddressBlockBytes = {0, 2 * 4 + 2 * 2, 2 * 16 + 2 * 2,
@@ -266,7 +266,7 @@ ProxyHeaderParser::Progress ProxyHeaderParser::StepV2() {
       return Fail(absl::StrCat("PROXY v2 header: a datagram connection (byte 14 is ", Hex(last),
                                "); this listener is TCP"));
     }
-    if ((family == kFamilyUnspec) != (transport == 0)) {
+    if ((family == kFamilyUnspec) != (transport == kTransportUnspec)) {
       return Fail(absl::StrCat("PROXY v2 header: family and transport in byte 14 (", Hex(last),
                                ") must both be UNSPEC or neither"));
     }

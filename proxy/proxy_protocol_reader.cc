@@ -1,11 +1,11 @@
 #include "proxy/proxy_protocol_reader.h"
 
-#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <string>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -25,7 +25,7 @@ constexpr std::size_t kPeekBytes = 512;
 asio::awaitable<absl::StatusOr<ProxyHeader>> ReadProxyHeader(asio::ip::tcp::socket& socket,
                                                              asio::steady_timer& deadline) {
   ProxyHeaderParser parser;
-  std::array<char, kPeekBytes> peeked;
+  std::string peeked(kPeekBytes, '\0');
   // Each round peeks what has arrived and consumes what the parser took:
   // all of it while the header is incomplete (so the next peek waits for
   // new bytes instead of returning the same ones), only the header's when
