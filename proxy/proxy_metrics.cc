@@ -33,7 +33,10 @@ ProxyMetrics::ProxyMetrics()
           "Time from asking the authorize service to its answer or failure.")),
       tls_handshake_failures_(
           &registry_.GetCounter("postern_tls_handshake_failures_total",
-                                "TLS handshakes with clients that failed or timed out.")) {}
+                                "TLS handshakes with clients that failed or timed out.")),
+      proxy_protocol_errors_(&registry_.GetCounter(
+          "postern_proxy_protocol_errors_total",
+          "Connections closed for a missing or malformed PROXY protocol header.")) {}
 
 RouteMetrics& ProxyMetrics::ForRoute(const std::string& key) {
   absl::MutexLock lock(&mu_);

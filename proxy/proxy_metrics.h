@@ -60,6 +60,9 @@ class ProxyMetrics {
   metrics::Histogram& authorize_duration() { return *authorize_duration_; }
   // TLS handshakes that failed or timed out (scanners, wrong CA, slow clients).
   metrics::Counter& tls_handshake_failures() { return *tls_handshake_failures_; }
+  // Connections refused for a missing or malformed PROXY protocol header
+  // (proxy_protocol: true).
+  metrics::Counter& proxy_protocol_errors() { return *proxy_protocol_errors_; }
 
   // RenderText returns every series in Prometheus text format. Thread-safe.
   std::string RenderText() const { return registry_.RenderText(); }
@@ -68,6 +71,7 @@ class ProxyMetrics {
   metrics::Registry registry_;
   metrics::Histogram* authorize_duration_;
   metrics::Counter* tls_handshake_failures_;
+  metrics::Counter* proxy_protocol_errors_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<RouteMetrics>> routes_ ABSL_GUARDED_BY(mu_);
 };

@@ -32,6 +32,7 @@
 #include "proxy/admission.h"
 #include "proxy/authenticate/authenticate_handler.h"
 #include "proxy/authenticate/authenticate_http.h"
+#include "proxy/proxy_protocol_reader.h"
 #include "proxy/socket_options.h"
 #include "proxy/upstream_dialer.h"
 
@@ -103,6 +104,7 @@ class TunnelSession {
     record_.client = EndpointText(peer);
     SetTunnelSocketOptions(tls_.next_layer());
 
+    if (config_.proxy_protocol && !co_await AcceptProxyHeader()) co_return;
     if (!co_await Handshake()) co_return;
     co_await Serve();
     Close();
@@ -111,6 +113,38 @@ class TunnelSession {
   }
 
  private:
+  // AcceptProxyHeader reads the PROXY protocol header a load balancer puts
+  // before TLS (proxy_protocol: true) and takes the client's address from it
+  // for policy and the access log. A connection without a valid one is
+  // closed: it did not come through the balancer, or the balancer is
+  // misconfigured. One that ends before sending a byte is only logged at
+  // debug level, like TCP health checks that never speak.
+  asio::awaitable<bool> AcceptProxyHeader() {
+    absl::StatusOr<ProxyHeader> header = co_await ReadProxyHeader(tls_.next_layer(), deadline_);
+    if (header.ok()) {
+      if (header->source.has_value()) {
+        source_ip_ = header->source->ip;
+        record_.client = header->source->ToString();
+      }
+      co_return true;
+    }
+    const absl::StatusCode code = header.status().code();
+    if (code == absl::StatusCode::kUnavailable) {
+      log::Debug("PROXY protocol: connection from %s: %s", record_.client,
+                 header.status().message());
+    } else if (code != absl::StatusCode::kCancelled) {
+      environment_.metrics->proxy_protocol_errors().Add();
+      std::string reason(header.status().message());
+      if (code == absl::StatusCode::kDeadlineExceeded) {
+        absl::StrAppend(&reason, " (request_header_timeout ",
+                        absl::FormatDuration(config_.request_header_timeout), ")");
+      }
+      log::Warn("PROXY protocol: closed connection from %s: %s", record_.client, reason);
+    }
+    Close();
+    co_return false;
+  }
+
   // Handshake runs the TLS handshake before the deadline. Connections that
   // fail it get no access-log line: they never spoke HTTP (port scanners,
   // load balancer health checks, clients that distrust the certificate).
