@@ -12,6 +12,7 @@ So a replica that used the TCP peer instead of the PROXY header would see
 127.0.0.2 (haproxy), never 127.0.0.3 (the client).
 """
 
+import http.client
 import json
 import os
 import re
@@ -19,8 +20,10 @@ import socket
 import ssl
 import subprocess
 import unittest
+import urllib.parse
 import urllib.request
 
+from fake_oidc_provider import FakeOidcProvider, User
 from testing.harness import harness
 from testing.harness.fake_redis import FakeRedis, resp_command
 
@@ -80,6 +83,10 @@ class LoadBalancerTest(unittest.TestCase):
         cls.context = ssl.create_default_context(cafile=cls.pki.ca_cert)
         cls.context.set_alpn_protocols(["http/1.1"])
         cls.redis = FakeRedis()
+        cls.provider = FakeOidcProvider(log=open(os.path.join(cls.dir, "oidc.log"), "w"),
+                                        user=User(sub="user-a", email=USER, name="A", groups=[]))
+        cls.provider.start()
+        cls.balancer_address = "127.0.0.1:%d" % free_port()
         upstream = "tcp://" + cls.redis.address
         routes = [
             {"from": "tcp+https://redis.localhost.example:6379", "to": upstream,
@@ -99,7 +106,12 @@ class LoadBalancerTest(unittest.TestCase):
         authorize_address = cls.authorize.wait_for(r"listening on (\S+)").group(1)
 
         config.update({"proxy_protocol": True, "metrics_address": "127.0.0.1:0",
-                       "authorize_service_url": "http://" + authorize_address})
+                       "authorize_service_url": "http://" + authorize_address,
+                       # Users reach the login endpoints through the balancer.
+                       "authenticate_service_url": "https://%s:%s" % (
+                           PROXY_NAME, cls.balancer_address.split(":")[1]),
+                       "idp_provider_url": cls.provider.url, "idp_client_id": "postern",
+                       "idp_client_secret": "postern-test-secret"})
         cls.proxy_config = harness.write_config(os.path.join(cls.dir, "proxy.yaml"), config)
         cls.replicas, cls.replica_addresses, cls.replica_metrics = [], [], []
         for name in ("replica1", "replica2"):
@@ -110,7 +122,6 @@ class LoadBalancerTest(unittest.TestCase):
                 replica.wait_for(r"INFO metrics, health and readiness on http://(\S+)").group(1))
             cls.replica_addresses.append(replica.wait_for(r"INFO listening on (\S+)").group(1))
 
-        cls.balancer_address = "127.0.0.1:%d" % free_port()
         haproxy_config = os.path.join(cls.dir, "haproxy.cfg")
         with open(haproxy_config, "w") as f:
             f.write("global\n    maxconn 256\n"
@@ -137,6 +148,31 @@ class LoadBalancerTest(unittest.TestCase):
         for process in [cls.haproxy] + cls.replicas + [cls.authorize]:
             process.kill()
         cls.redis.close()
+        cls.provider.stop()
+
+    def replica_get(self, index, target, cookies=()):
+        """GET `target` from replica `index` directly, as the balancer would pass
+        it on (a PROXY v1 header naming the client first). Returns (status,
+        headers as a list of (name, value), body)."""
+        host, port = harness.split_address(self.replica_addresses[index])
+        raw = socket.create_connection((host, port), timeout=20)
+        raw.sendall(("PROXY TCP4 %s 127.0.0.1 40000 443\r\n" % CLIENT_IP).encode())
+        with self.context.wrap_socket(raw, server_hostname=PROXY_NAME) as tls:
+            request = "GET %s HTTP/1.1\r\nHost: %s\r\n" % (target, PROXY_NAME)
+            if cookies:
+                request += "Cookie: %s\r\n" % "; ".join(cookies)
+            tls.sendall((request + "Connection: close\r\n\r\n").encode())
+            data = b""
+            while True:
+                chunk = tls.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = [(k.strip().lower(), v.strip()) for k, _, v in
+                   (line.partition(":") for line in lines[1:])]
+        return int(lines[0].split(" ")[1]), headers, body.decode("utf-8", "replace")
 
     def metrics(self, index):
         with urllib.request.urlopen("http://%s/metrics" % self.replica_metrics[index],
@@ -157,7 +193,7 @@ class LoadBalancerTest(unittest.TestCase):
         self.addCleanup(sock.close)
         return sock
 
-    def through_balancer(self, authority, session=None):
+    def through_balancer(self, authority, session=None, token=None):
         """One CONNECT through haproxy from CLIENT_IP. Returns (response, client "ip:port",
         index of the replica that answered). The replica is the one whose request count moved:
         a replica counts a request before it answers, and tests here run one at a time."""
@@ -167,7 +203,7 @@ class LoadBalancerTest(unittest.TestCase):
         client = "%s:%d" % raw.getsockname()[:2]
         sock = self.tls(raw, session)
         sock.sendall(("CONNECT %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Pomerium %s\r\n\r\n" %
-                      (authority, authority, self.token)).encode())
+                      (authority, authority, token or self.token)).encode())
         result = harness.read_response(sock)
         after = self.answered()
         moved = [i for i in range(len(self.replicas)) if after[i] != before[i]]
@@ -244,11 +280,44 @@ class LoadBalancerTest(unittest.TestCase):
         self.assertEqual(second.status, 200)
         self.assertTrue(second.sock.session_reused, "the other replica accepted the ticket")
 
-    @unittest.skip("TODO(login): needs the login endpoints (branch `login`): start "
-                   "/.pomerium/api/v1/login through the balancer, let the callback land on "
-                   "the other replica, and open a tunnel with the resulting token")
     def test_login_started_on_one_replica_completes_on_the_other(self):
-        pass
+        # Replica 1: the CLI asks for the sign-in URL, the browser opens it.
+        cli_redirect = "http://127.0.0.1:9/"
+        status, _, sign_in = self.replica_get(
+            0, "/.pomerium/api/v1/login?" + urllib.parse.urlencode(
+                {"pomerium_redirect_uri": cli_redirect}))
+        self.assertEqual(status, 200, sign_in)
+        sign_in = urllib.parse.urlsplit(sign_in)
+        self.assertEqual(sign_in.netloc, "%s:%s" % (PROXY_NAME,
+                                                    self.balancer_address.split(":")[1]))
+        status, headers, body = self.replica_get(0, sign_in.path + "?" + sign_in.query)
+        self.assertEqual(status, 302, body)
+        cookies = [v.split(";")[0] for k, v in headers if k == "set-cookie"]
+        to_provider = dict(headers)["location"]
+        self.assertTrue(to_provider.startswith(self.provider.url), to_provider)
+
+        # The provider approves and sends the browser back to the callback.
+        provider = urllib.parse.urlsplit(to_provider)
+        connection = http.client.HTTPConnection(provider.netloc, timeout=20)
+        connection.request("GET", provider.path + "?" + provider.query)
+        answer = connection.getresponse()
+        self.assertEqual(answer.status, 302)
+        callback = urllib.parse.urlsplit(answer.getheader("Location"))
+        connection.close()
+
+        # Replica 2 finishes the login it never saw start.
+        status, headers, body = self.replica_get(1, callback.path + "?" + callback.query,
+                                                 cookies)
+        self.assertEqual(status, 302, body)
+        back = urllib.parse.urlsplit(dict(headers)["location"])
+        self.assertEqual("%s://%s%s" % (back.scheme, back.netloc, back.path), cli_redirect)
+        token = urllib.parse.parse_qs(back.query)["pomerium_jwt"][0]
+
+        # And the token opens a tunnel through the balancer.
+        result, _, _ = self.through_balancer("redis.localhost.example:6379", token=token)
+        self.assertEqual(result.status, 200, result.body)
+        result.sock.sendall(resp_command("PING"))
+        self.assertEqual(harness.recv_exactly(result.sock, 7, result.leftover), b"+PONG\r\n")
 
 
 if __name__ == "__main__":
