@@ -267,8 +267,14 @@ asio::awaitable<absl::StatusOr<std::string>> BrowserLogin::Login() {
         absl::StrCat("https://", proxy, kLoginPath, "?",
                      http::FormEncode({{"pomerium_redirect_uri", redirect_uri}}));
     log::Debug("asking proxy %s for a sign-in URL", proxy);
+    // Named, not braced temporaries: GCC 12 frees a braced class temporary
+    // passed by value to a coroutine twice.
+    http::HttpRequest request;
+    request.url = login_url;
+    http::FetchOptions fetch_options;
+    fetch_options.timeout = absl::Seconds(30);
     absl::StatusOr<http::HttpResponse> response =
-        co_await (*client)->Fetch({.url = login_url}, {.timeout = absl::Seconds(30)});
+        co_await (*client)->Fetch(std::move(request), fetch_options);
     if (!response.ok()) {
       if ((co_await asio::this_coro::cancellation_state).cancelled() !=
           asio::cancellation_type::none) {

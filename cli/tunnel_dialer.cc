@@ -54,8 +54,9 @@ TunnelDialer::TunnelDialer(asio::any_io_executor executor, const tls::ClientCont
 
 asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::Dial() {
   const uint64_t logins_before = logins_done_;
-  absl::StatusOr<DialedTunnel> tunnel =
-      co_await DialWithDeadline(options_.token, options_.token_source);
+  // Copied: a login may replace options_.token while this Dial is under way.
+  const std::string token = options_.token;
+  absl::StatusOr<DialedTunnel> tunnel = co_await DialWithDeadline(token, options_.token_source);
   if (tunnel.ok() || !absl::IsUnauthenticated(tunnel.status()) || !options_.login ||
       options_.token_source == TokenSource::kServiceAccount) {
     co_return tunnel;
@@ -64,7 +65,8 @@ asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::Dial() {
     log::Info("proxy %s asks for a login", options_.proxy.ToString());
     if (absl::Status login = co_await SharedLogin(); !login.ok()) co_return login;
   }
-  co_return co_await DialWithDeadline(options_.token, options_.token_source);
+  const std::string fresh_token = options_.token;
+  co_return co_await DialWithDeadline(fresh_token, options_.token_source);
 }
 
 asio::awaitable<absl::Status> TunnelDialer::SharedLogin() {
@@ -100,11 +102,11 @@ asio::awaitable<absl::Status> TunnelDialer::SharedLogin() {
   co_return last_login_;
 }
 
-asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::DialWithDeadline(std::string token,
-                                                                             TokenSource source) {
+asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::DialWithDeadline(
+    const std::string& token, TokenSource source) {
   try {
     std::variant<absl::StatusOr<DialedTunnel>, std::monostate> outcome =
-        co_await (DialOnce(std::move(token), source) || Deadline());
+        co_await (DialOnce(token, source) || Deadline());
     if (outcome.index() == 1) {
       co_return absl::DeadlineExceededError(
           absl::StrCat("proxy ", options_.proxy.ToString(), " did not open the tunnel to ",
@@ -139,7 +141,7 @@ asio::awaitable<void> TunnelDialer::Deadline() {
   co_await timer.async_wait(asio::use_awaitable);  // throws when cancelled: the dial won
 }
 
-asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::DialOnce(std::string token,
+asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::DialOnce(const std::string& token,
                                                                      TokenSource source) {
   // Cancellation (the deadline, shutdown) shows as operation_aborted
   // results, handled below, not as exceptions.

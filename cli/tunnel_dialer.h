@@ -97,9 +97,9 @@ class TunnelDialer {
   boost::asio::awaitable<absl::StatusOr<DialedTunnel>> Dial();
 
  private:
-  boost::asio::awaitable<absl::StatusOr<DialedTunnel>> DialWithDeadline(std::string token,
+  boost::asio::awaitable<absl::StatusOr<DialedTunnel>> DialWithDeadline(const std::string& token,
                                                                         TokenSource source);
-  boost::asio::awaitable<absl::StatusOr<DialedTunnel>> DialOnce(std::string token,
+  boost::asio::awaitable<absl::StatusOr<DialedTunnel>> DialOnce(const std::string& token,
                                                                 TokenSource source);
   // SharedLogin runs options_.login, or waits for the one already running,
   // and returns its outcome.
