@@ -63,7 +63,14 @@ asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::Dial() {
   }
   if (logins_done_ == logins_before) {
     log::Info("proxy %s asks for a login", options_.proxy.ToString());
-    if (absl::Status login = co_await SharedLogin(); !login.ok()) co_return login;
+    if (absl::Status login = co_await SharedLogin(); !login.ok()) {
+      // A proxy without browser login (or unreachable for it): the refusal
+      // says what to do instead, the login error why the login could not.
+      if (!absl::IsUnavailable(login)) co_return login;
+      co_return absl::Status(tunnel.status().code(),
+                             absl::StrCat(tunnel.status().message(),
+                                          "; browser login not possible: ", login.message()));
+    }
   }
   const std::string fresh_token = options_.token;
   co_return co_await DialWithDeadline(fresh_token, options_.token_source);
