@@ -42,12 +42,17 @@ absl::Status Unauthenticated(const tunnel::ConnectResponse& response,
     case TokenSource::kNone:
       return absl::UnauthenticatedError(absl::StrCat(
           "proxy ", proxy, " requires a session to reach ", target, " ", Detail(response),
-          "; pass --service-account JWT or --service-account-file FILE (browser login is not "
-          "available in this version)"));
+          "; sign in (postern logs in with the browser when it can) or pass --service-account JWT "
+          "or "
+          "--service-account-file FILE"));
     case TokenSource::kServiceAccount:
       return absl::UnauthenticatedError(absl::StrCat(
           "proxy ", proxy, " refused the service account token for ", target, " ", Detail(response),
           "; the token may have expired or have been made for another proxy"));
+    case TokenSource::kLogin:
+      return absl::UnauthenticatedError(absl::StrCat(
+          "proxy ", proxy, " refused the session from the login just completed for ", target, " ",
+          Detail(response), "; check the proxy's identity provider settings and its clock"));
     case TokenSource::kCache:
       return absl::UnauthenticatedError(absl::StrCat(
           "proxy ", proxy, " refused the cached session for ", target, " ", Detail(response),

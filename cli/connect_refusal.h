@@ -19,6 +19,7 @@ enum class TokenSource {
   kNone,            // no token was sent
   kServiceAccount,  // --service-account or --service-account-file
   kCache,           // the token cached for this proxy
+  kLogin,           // the token a browser login just delivered
 };
 
 struct RefusalContext {

@@ -51,6 +51,8 @@ TEST(ConnectRefusalTest, UnauthenticatedAdviceDependsOnTheToken) {
   absl::Status cached = Explain(401, "", TokenSource::kCache);
   EXPECT_THAT(cached.message(),
               AllOf(HasSubstr("refused the cached session"), HasSubstr("--service-account")));
+  absl::Status fresh = Explain(401, "", TokenSource::kLogin);
+  EXPECT_THAT(fresh.message(), HasSubstr("refused the session from the login just completed"));
 }
 
 TEST(ConnectRefusalTest, UnavailableStatuses) {

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "cli/browser_login.h"
 #include "cli/local_listener.h"
 #include "cli/session_token.h"
 #include "cli/stdio_tunnel.h"
@@ -133,12 +134,20 @@ int RunTcpCommand(const std::vector<std::string>& args) {
 
   asio::io_context io(1);
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  BrowserLogin login({.proxy = settings->destination.proxy,
+                      .tls = {.ca_cert_file = settings->ca_cert_file,
+                              .disable_verification = settings->disable_tls_verification},
+                      .browser_cmd = settings->browser_cmd,
+                      .no_browser = settings->no_browser,
+                      .cache = cache ? &*cache : nullptr,
+                      .timeout = LoginTimeoutFromEnvironment()});
   TunnelDialer dialer(io.get_executor(), *tls,
                       {.proxy = settings->destination.proxy,
                        .target = settings->destination.target,
                        .token = std::move(token->token),
                        .token_source = token->source,
-                       .custom_ca = !settings->ca_cert_file.empty()});
+                       .custom_ca = !settings->ca_cert_file.empty(),
+                       .login = [&login] { return login.Login(); }});
   try {
     if (settings->listen.has_value()) return RunListener(io, signals, *settings->listen, dialer);
     return RunStdio(io, signals, dialer);

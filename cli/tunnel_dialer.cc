@@ -17,6 +17,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "common/log/log.h"
 #include "common/tunnel/byte_stream.h"
 #include "common/tunnel/connect_response.h"
 
@@ -48,12 +49,71 @@ TunnelDialer::TunnelDialer(asio::any_io_executor executor, const tls::ClientCont
     : executor_(std::move(executor)),
       tls_(tls),
       options_(std::move(options)),
-      first_dial_done_(executor_, asio::steady_timer::time_point::max()) {}
+      first_dial_done_(executor_, asio::steady_timer::time_point::max()),
+      login_done_(executor_, asio::steady_timer::time_point::max()) {}
 
 asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::Dial() {
+  const uint64_t logins_before = logins_done_;
+  // Copied: a login may replace options_.token while this Dial is under way.
+  const std::string token = options_.token;
+  absl::StatusOr<DialedTunnel> tunnel = co_await DialWithDeadline(token, options_.token_source);
+  if (tunnel.ok() || !absl::IsUnauthenticated(tunnel.status()) || !options_.login ||
+      options_.token_source == TokenSource::kServiceAccount) {
+    co_return tunnel;
+  }
+  if (logins_done_ == logins_before) {
+    log::Info("proxy %s asks for a login", options_.proxy.ToString());
+    if (absl::Status login = co_await SharedLogin(); !login.ok()) {
+      // A proxy without browser login (or unreachable for it): the refusal
+      // says what to do instead, the login error why the login could not.
+      if (!absl::IsUnavailable(login)) co_return login;
+      co_return absl::Status(tunnel.status().code(),
+                             absl::StrCat(tunnel.status().message(),
+                                          "; browser login not possible: ", login.message()));
+    }
+  }
+  const std::string fresh_token = options_.token;
+  co_return co_await DialWithDeadline(fresh_token, options_.token_source);
+}
+
+asio::awaitable<absl::Status> TunnelDialer::SharedLogin() {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  if (login_in_flight_) {
+    const uint64_t waiting_for = logins_done_ + 1;
+    while (logins_done_ < waiting_for) {
+      co_await login_done_.async_wait(kTuple);
+      if ((co_await asio::this_coro::cancellation_state).cancelled() !=
+          asio::cancellation_type::none) {
+        co_return Cancelled();
+      }
+    }
+    co_return last_login_;
+  }
+  login_in_flight_ = true;
+  absl::StatusOr<std::string> token = absl::CancelledError("login cancelled");
+  try {
+    token = co_await options_.login();
+  } catch (const std::exception& e) {
+    token = absl::InternalError(absl::StrCat("login failed: ", e.what()));
+  }
+  login_in_flight_ = false;
+  ++logins_done_;
+  if (token.ok()) {
+    options_.token = *std::move(token);
+    options_.token_source = TokenSource::kLogin;
+    last_login_ = absl::OkStatus();
+  } else {
+    last_login_ = token.status();
+  }
+  login_done_.cancel();
+  co_return last_login_;
+}
+
+asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::DialWithDeadline(
+    const std::string& token, TokenSource source) {
   try {
     std::variant<absl::StatusOr<DialedTunnel>, std::monostate> outcome =
-        co_await (DialOnce() || Deadline());
+        co_await (DialOnce(token, source) || Deadline());
     if (outcome.index() == 1) {
       co_return absl::DeadlineExceededError(
           absl::StrCat("proxy ", options_.proxy.ToString(), " did not open the tunnel to ",
@@ -88,7 +148,8 @@ asio::awaitable<void> TunnelDialer::Deadline() {
   co_await timer.async_wait(asio::use_awaitable);  // throws when cancelled: the dial won
 }
 
-asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::DialOnce() {
+asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::DialOnce(const std::string& token,
+                                                                     TokenSource source) {
   // Cancellation (the deadline, shutdown) shows as operation_aborted
   // results, handled below, not as exceptions.
   co_await asio::this_coro::throw_if_cancelled(false);
@@ -152,7 +213,7 @@ asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::DialOnce() {
   }
 
   absl::StatusOr<std::string> request =
-      tunnel::FormatConnectRequest(options_.target.ToString(), options_.token);
+      tunnel::FormatConnectRequest(options_.target.ToString(), token);
   if (!request.ok()) co_return request.status();
   auto [write_ec, written] = co_await asio::async_write(*stream, asio::buffer(*request), kTuple);
   if (write_ec) {
@@ -191,9 +252,8 @@ asio::awaitable<absl::StatusOr<DialedTunnel>> TunnelDialer::DialOnce() {
   if (response.status < 200 || response.status > 299) {
     // A close_notify keeps the TLS session resumable for the next tunnel.
     co_await tunnel::ShutdownSend(*stream);
-    co_return ExplainRefusal(response, {.proxy = options_.proxy,
-                                        .target = options_.target,
-                                        .token_source = options_.token_source});
+    co_return ExplainRefusal(
+        response, {.proxy = options_.proxy, .target = options_.target, .token_source = source});
   }
 
   DialedTunnel tunnel;

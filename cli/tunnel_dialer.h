@@ -24,6 +24,8 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -52,6 +54,11 @@ struct DialerOptions {
   // How long a Dial waits for the first one to leave a TLS session to
   // resume before it goes ahead with a full handshake of its own.
   std::chrono::steady_clock::duration first_dial_wait = std::chrono::seconds(2);
+  // Runs a browser login and returns the new session token (see
+  // browser_login.h). When set and the proxy answers 401 to a token that is
+  // not a service account's, Dial logs in and retries once. Unset: a 401 is
+  // the Dial's result.
+  std::function<boost::asio::awaitable<absl::StatusOr<std::string>>()> login;
 };
 
 struct DialedTunnel {
@@ -83,11 +90,20 @@ class TunnelDialer {
   // kDeadlineExceeded: no answer within options().timeout;
   // kUnauthenticated, kPermissionDenied, kNotFound, kFailedPrecondition: the
   //   proxy's refusal (see connect_refusal.h);
-  // kCancelled: the awaiting coroutine was cancelled (shutdown).
+  // kCancelled: the awaiting coroutine was cancelled (shutdown);
+  // and the login's errors (browser_login.h) when a 401 led to one.
+  // Concurrent Dials refused with 401 share one login; a Dial refused with a
+  // token that a login has since replaced retries with the new one.
   boost::asio::awaitable<absl::StatusOr<DialedTunnel>> Dial();
 
  private:
-  boost::asio::awaitable<absl::StatusOr<DialedTunnel>> DialOnce();
+  boost::asio::awaitable<absl::StatusOr<DialedTunnel>> DialWithDeadline(const std::string& token,
+                                                                        TokenSource source);
+  boost::asio::awaitable<absl::StatusOr<DialedTunnel>> DialOnce(const std::string& token,
+                                                                TokenSource source);
+  // SharedLogin runs options_.login, or waits for the one already running,
+  // and returns its outcome.
+  boost::asio::awaitable<absl::Status> SharedLogin();
   // TakeTurnForTls returns once this Dial may start its TLS handshake: true
   // if it is the one to pay for a full handshake (it must then wake the
   // others when done), false if it waited for that one (or gave up waiting).
@@ -103,6 +119,12 @@ class TunnelDialer {
   bool first_dial_in_flight_ = false;
   // Never expires; cancel() wakes the Dials waiting for the first one.
   boost::asio::steady_timer first_dial_done_;
+  // Counts completed logins: options_.token is the newest one's token.
+  uint64_t logins_done_ = 0;
+  bool login_in_flight_ = false;
+  absl::Status last_login_;
+  // Never expires; cancel() wakes the Dials waiting for a login.
+  boost::asio::steady_timer login_done_;
 };
 
 }  // namespace postern::cli

@@ -261,6 +261,18 @@ TEST_P(ResumptionTest, SecondConnectionResumes) {
   EXPECT_TRUE(SSL_session_reused(second.server.get()));
 }
 
+// A TLS 1.3 ticket is good for one resumption, so a resumed connection must
+// get a fresh one: every connection in a row resumes, not every other one.
+TEST_P(ResumptionTest, ConsecutiveConnectionsAllResume) {
+  ServerContext server = NewServer({proxy_});
+  ASSERT_TRUE(ConnectAt(server).outcome.ok());
+  for (int i = 0; i < 3; ++i) {
+    Connection c = ConnectAt(server);
+    ASSERT_TRUE(c.outcome.ok()) << c.outcome.client_error;
+    EXPECT_TRUE(SSL_session_reused(c.client.get())) << "connection " << i + 2;
+  }
+}
+
 TEST_P(ResumptionTest, ResumesOnAnotherReplicaWithSameSecret) {
   ServerContext replica_a = NewServer({proxy_});
   ServerContext replica_b = NewServer({proxy_});

@@ -83,7 +83,12 @@ int TicketKeyCallback(SSL* ssl, uint8_t* key_name, uint8_t* iv, EVP_CIPHER_CTX* 
         !InitTicketMac(mac, key->hmac_key)) {
       return -1;
     }
-    return age == 0 ? 1 : 2;
+    // TLS 1.3 clients use a ticket once (RFC 8446 C.4), so a resumed
+    // connection that got no new ticket leaves the client nothing to resume
+    // with next time: always renew under TLS 1.3. Under TLS 1.2 a ticket is
+    // reusable and is renewed only when its key is the previous one.
+    if (age == 0 && SSL_version(ssl) < TLS1_3_VERSION) return 1;
+    return 2;
   }
   return 0;
 }

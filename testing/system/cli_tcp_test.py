@@ -266,6 +266,10 @@ class RedisThroughListenerTest(unittest.TestCase):
         self.assertRegex(log, r"#1 connection from 127\.0\.0\.1:\d+; connecting to "
                               r"redis\.corp\.example\.com:6379 via localhost:%d" % STACK.proxy_port)
         self.assertRegex(log, r"#1 connected \(TLSv1\.[23], new session\)")
+        # The proxy renews the ticket on every resumption, so each later
+        # connection in a row resumes (not every other one).
+        self.assertRegex(log, r"#2 connected \(TLSv1\.[23], resumed session\)")
+        self.assertRegex(log, r"#3 connected \(TLSv1\.[23], resumed session\)")
         self.assertIn("shutting down (SIGTERM)", log)
         self.assertNotIn(STACK.alice, log)
 
