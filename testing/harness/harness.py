@@ -126,8 +126,11 @@ class Process:
         return status
 
     def kill(self):
-        if self.proc.poll() is None:
+        """Kills the child's whole process group: a launcher's children too."""
+        try:
             os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.proc.wait()
         self._reader.join(5)
 
