@@ -2,8 +2,6 @@
 //
 //   postern-authorize --config FILE [--grpc-address 127.0.0.1:5443]
 //   postern-authorize eval --config FILE < request.json
-#include <signal.h>
-
 #include <iostream>
 #include <memory>
 #include <string>
@@ -13,11 +11,12 @@
 #include "authorize/eval_command.h"
 #include "authorize/route_policies.h"
 #include "common/config/config_loader.h"
-#include "common/flags/command_line.h"
+#include "common/config/log_level.h"
+#include "common/flags/server_command_line.h"
 #include "common/log/log.h"
+#include "common/reload/control_signals.h"
 #include "common/reload/file_watcher.h"
 #include "common/reload/reloader.h"
-#include "common/version.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 
@@ -51,20 +50,6 @@ absl::StatusOr<std::shared_ptr<const RoutePolicies>> Build(const std::string& pa
   return RoutePolicies::Build(loaded->config);
 }
 
-log::Level LevelOf(config::LogLevel level) {
-  switch (level) {
-    case config::LogLevel::kDebug:
-      return log::Level::kDebug;
-    case config::LogLevel::kInfo:
-      return log::Level::kInfo;
-    case config::LogLevel::kWarn:
-      return log::Level::kWarning;
-    case config::LogLevel::kError:
-      return log::Level::kError;
-  }
-  return log::Level::kInfo;
-}
-
 // ListenHost returns the host part of "host:port" / "[v6]:port".
 std::string ListenHost(const std::string& address) {
   const size_t colon = address.rfind(':');
@@ -72,21 +57,15 @@ std::string ListenHost(const std::string& address) {
 }
 
 int Serve(const std::string& config_path, const std::string& address_flag) {
-  // Signals are taken synchronously by this thread with sigwait; blocking
-  // them first makes every thread gRPC starts inherit the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGHUP);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Before gRPC starts threads, so they inherit the mask.
+  reload::BlockControlSignals();
 
   absl::StatusOr<std::shared_ptr<const RoutePolicies>> initial = Build(config_path);
   if (!initial.ok()) {
     std::cerr << "postern-authorize: " << initial.status().message() << "\n";
     return 2;
   }
-  log::SetLevel(LevelOf((*initial)->config().log_level));
+  log::SetLevel(config::ToLogLevel((*initial)->config().log_level));
   const std::string address =
       address_flag.empty() ? (*initial)->config().grpc_address : address_flag;
 
@@ -116,16 +95,8 @@ int Serve(const std::string& config_path, const std::string& address_flag) {
                               [&] { (void)reloader.Reload("config file changed"); });
   watcher.Start();
 
-  while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
-    if (sig == SIGHUP) {
-      (void)reloader.Reload("SIGHUP");
-      continue;
-    }
-    log::Info("shutting down (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    break;
-  }
+  const char* stop = reload::WaitForStopSignal([&] { (void)reloader.Reload("SIGHUP"); });
+  log::Info("shutting down (%s)", stop);
   server->GetHealthCheckService()->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return 0;
@@ -139,36 +110,19 @@ int Main(int argc, char** argv) {
   std::vector<std::string> args = flags::Arguments(argc, argv);
   const bool eval = !args.empty() && args.front() == "eval";
   if (eval) args.erase(args.begin());
-  absl::StatusOr<flags::CommandLine> cl = flags::CommandLine::Parse(args, kFlags);
-  if (!cl.ok()) {
-    std::cerr << "postern-authorize: " << cl.status().message() << "\n" << kUsage << "\n";
-    return 2;
-  }
-  if (cl->Has("help")) {
-    std::cout << flags::Help(kUsage, kFlags);
-    return 0;
-  }
-  if (cl->Has("version")) {
-    std::cout << "postern-authorize " << kVersion << "\n";
-    return 0;
-  }
-  if (!cl->positional().empty()) {
-    std::cerr << "postern-authorize: unexpected argument \"" << cl->positional().front() << "\"\n"
-              << kUsage << "\n";
-    return 2;
-  }
-  if (!cl->Has("config")) {
-    std::cerr << "postern-authorize: --config FILE is required\n" << kUsage << "\n";
-    return 2;
-  }
+  flags::ServerInvocation run = flags::ParseServerCommandLine(
+      {.program = "postern-authorize", .usage = kUsage, .flags = kFlags}, args, std::cout,
+      std::cerr);
+  if (!run.command_line.has_value()) return run.exit_status;
+  const flags::CommandLine& cl = *run.command_line;
   if (eval) {
-    if (cl->Has("grpc-address")) {
+    if (cl.Has("grpc-address")) {
       std::cerr << "postern-authorize: eval takes no --grpc-address\n";
       return 2;
     }
-    return RunEval(cl->Value("config"), std::cin, std::cout, std::cerr);
+    return RunEval(cl.Value("config"), std::cin, std::cout, std::cerr);
   }
-  return Serve(cl->Value("config"), cl->Value("grpc-address"));
+  return Serve(cl.Value("config"), cl.Value("grpc-address"));
 }
 
 }  // namespace

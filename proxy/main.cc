@@ -14,13 +14,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/config/log_level.h"
 #include "common/config/url.h"
-#include "common/flags/command_line.h"
+#include "common/flags/server_command_line.h"
 #include "common/log/log.h"
+#include "common/reload/control_signals.h"
 #include "common/reload/file_watcher.h"
 #include "common/reload/reloader.h"
 #include "common/reload/snapshot.h"
-#include "common/version.h"
 #include "proxy/metrics_server.h"
 #include "proxy/proxy_metrics.h"
 #include "proxy/proxy_server.h"
@@ -48,20 +49,6 @@ const std::vector<flags::FlagSpec> kFlags = {
     {.name = "version", .help = "print the version"},
 };
 
-log::Level LevelOf(config::LogLevel level) {
-  switch (level) {
-    case config::LogLevel::kDebug:
-      return log::Level::kDebug;
-    case config::LogLevel::kInfo:
-      return log::Level::kInfo;
-    case config::LogLevel::kWarn:
-      return log::Level::kWarning;
-    case config::LogLevel::kError:
-      return log::Level::kError;
-  }
-  return log::Level::kInfo;
-}
-
 std::string MetricsAddressOf(const ServingState& state) {
   return state.config->metrics_address.value_or("");
 }
@@ -84,7 +71,7 @@ absl::StatusOr<std::shared_ptr<const ServingState>> Reload(
   if (MetricsAddressOf(*previous) != MetricsAddressOf(**next)) {
     log::Warn("metrics_address changed; restart postern-proxy to serve metrics there");
   }
-  log::SetLevel(LevelOf(after.log_level));
+  log::SetLevel(config::ToLogLevel(after.log_level));
   return next;
 }
 
@@ -110,15 +97,9 @@ void RaiseDescriptorLimit() {
 }
 
 int Serve(const std::string& config_path, const std::string& address_flag) {
-  // Signals are taken synchronously by this thread with sigwait; blocking
-  // them first makes every thread started later (workers, gRPC) inherit the
-  // mask. Writes to a closed peer must fail with EPIPE, not kill the process.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGHUP);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Before workers and gRPC start threads, so they inherit the mask. Writes
+  // to a closed peer must fail with EPIPE, not kill the process.
+  reload::BlockControlSignals();
   signal(SIGPIPE, SIG_IGN);
   RaiseDescriptorLimit();
 
@@ -129,7 +110,7 @@ int Serve(const std::string& config_path, const std::string& address_flag) {
     return 2;
   }
   const config::Config& initial_config = *(*initial)->config;
-  log::SetLevel(LevelOf(initial_config.log_level));
+  log::SetLevel(config::ToLogLevel(initial_config.log_level));
   const std::string address = address_flag.empty() ? initial_config.address : address_flag;
 
   reload::Snapshot<ServingState> state(*initial);
@@ -180,16 +161,8 @@ int Serve(const std::string& config_path, const std::string& address_flag) {
                   [&] { (void)reloader.Reload("config file changed"); });
   watcher->Start();
 
-  while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
-    if (sig == SIGHUP) {
-      (void)reloader.Reload("SIGHUP");
-      continue;
-    }
-    log::Info("shutting down (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    break;
-  }
+  const char* stop = reload::WaitForStopSignal([&] { (void)reloader.Reload("SIGHUP"); });
+  log::Info("shutting down (%s)", stop);
   watcher.reset();
 
   const absl::Duration drain = state.Get()->config->shutdown_drain_timeout;
@@ -212,38 +185,20 @@ int Main(int argc, char** argv) {
     args.erase(args.begin());
     return RunServiceAccount(args, std::cout, std::cerr);
   }
-  absl::StatusOr<flags::CommandLine> cl = flags::CommandLine::Parse(args, kFlags);
-  if (!cl.ok()) {
-    std::cerr << "postern-proxy: " << cl.status().message() << "\n" << kUsage << "\n";
-    return 2;
-  }
-  if (cl->Has("help")) {
-    std::cout << flags::Help(kUsage, kFlags);
-    return 0;
-  }
-  if (cl->Has("version")) {
-    std::cout << "postern-proxy " << kVersion << "\n";
-    return 0;
-  }
-  if (!cl->positional().empty()) {
-    std::cerr << "postern-proxy: unexpected argument \"" << cl->positional().front() << "\"\n"
-              << kUsage << "\n";
-    return 2;
-  }
-  if (!cl->Has("config")) {
-    std::cerr << "postern-proxy: --config FILE is required\n" << kUsage << "\n";
-    return 2;
-  }
-  if (cl->Has("address")) {
+  flags::ServerInvocation run = flags::ParseServerCommandLine(
+      {.program = "postern-proxy", .usage = kUsage, .flags = kFlags}, args, std::cout, std::cerr);
+  if (!run.command_line.has_value()) return run.exit_status;
+  const flags::CommandLine& cl = *run.command_line;
+  if (cl.Has("address")) {
     if (absl::StatusOr<config::HostPort> address =
-            config::ParseHostPort(cl->Value("address"), /*allow_empty_host=*/true);
+            config::ParseHostPort(cl.Value("address"), /*allow_empty_host=*/true);
         !address.ok()) {
-      std::cerr << "postern-proxy: --address " << cl->Value("address") << ": "
+      std::cerr << "postern-proxy: --address " << cl.Value("address") << ": "
                 << address.status().message() << "\n";
       return 2;
     }
   }
-  return Serve(cl->Value("config"), cl->Value("address"));
+  return Serve(cl.Value("config"), cl.Value("address"));
 }
 
 }  // namespace

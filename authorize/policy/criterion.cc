@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -136,6 +137,28 @@ std::string DescribeZoned(absl::string_view label, const std::vector<std::string
   std::string description = absl::StrCat(label, " ", absl::StrJoin(parts, separator));
   if (!zone_name.empty()) absl::StrAppend(&description, " (", zone_name, ")");
   return description;
+}
+
+// ReadZonedMatchers reads the matchers of day_of_week or time_of_day: the
+// optional `timezone` into `zone`, every other one through `read_matcher`,
+// which adds its part of the description. Returns the description, or the
+// first matcher's error, or `needs` when no matcher besides `timezone` came.
+absl::StatusOr<std::string> ReadZonedMatchers(
+    absl::string_view label, const policy::Criterion& criterion, absl::string_view separator,
+    absl::string_view needs, absl::TimeZone& zone,
+    absl::FunctionRef<absl::Status(const policy::Matcher&, std::vector<std::string>&)>
+        read_matcher) {
+  std::vector<std::string> parts;
+  std::string zone_name;
+  for (const policy::Matcher& matcher : criterion.matchers) {
+    absl::Status status = matcher.op == "timezone" ? ReadZone(label, matcher, zone_name, zone)
+                                                   : read_matcher(matcher, parts);
+    if (!status.ok()) return status;
+  }
+  if (parts.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(label, Where(criterion.where), ": ", needs));
+  }
+  return DescribeZoned(label, parts, separator, zone_name);
 }
 
 // ReadBound takes an `after` or `before` matcher of date or time_of_day into
@@ -368,49 +391,31 @@ absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileDate(const policy::C
 absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileDayOfWeek(
     const policy::Criterion& criterion, std::string label) {
   DayOfWeekCriterion compiled{policy::DaySet(), absl::UTCTimeZone()};
-  std::vector<std::string> parts;
-  std::string zone_name;
-  for (const policy::Matcher& matcher : criterion.matchers) {
-    if (matcher.op == "timezone") {
-      absl::Status status = ReadZone(label, matcher, zone_name, compiled.zone);
-      if (!status.ok()) return status;
-      continue;
-    }
-    if (matcher.op != "is") return UnknownOperator(label, criterion, matcher);
-    absl::StatusOr<policy::DaySet> days = ReadStringOperand(label, matcher, kDaysReader);
-    if (!days.ok()) return days.status();
-    compiled.days |= *days;  // several `is` are ORed: their union
-    parts.push_back(absl::StrCat("is ", std::get<std::string>(matcher.operand)));
-  }
-  if (parts.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(label, Where(criterion.where), ": needs `is`, e.g. is: mon-fri"));
-  }
-  std::string description = DescribeZoned(label, parts, " or ", zone_name);
-  return CompiledCriterion(std::move(label), /*needs_session=*/false, compiled, {description});
+  absl::StatusOr<std::string> description = ReadZonedMatchers(
+      label, criterion, " or ", "needs `is`, e.g. is: mon-fri", compiled.zone,
+      [&](const policy::Matcher& matcher, std::vector<std::string>& parts) -> absl::Status {
+        if (matcher.op != "is") return UnknownOperator(label, criterion, matcher);
+        absl::StatusOr<policy::DaySet> days = ReadStringOperand(label, matcher, kDaysReader);
+        if (!days.ok()) return days.status();
+        compiled.days |= *days;  // several `is` are ORed: their union
+        parts.push_back(absl::StrCat("is ", std::get<std::string>(matcher.operand)));
+        return absl::OkStatus();
+      });
+  if (!description.ok()) return description.status();
+  return CompiledCriterion(std::move(label), /*needs_session=*/false, compiled, {*description});
 }
 
 absl::StatusOr<CompiledCriterion> CompiledCriterion::CompileTimeOfDay(
     const policy::Criterion& criterion, std::string label) {
   TimeOfDayCriterion compiled{std::nullopt, std::nullopt, absl::UTCTimeZone()};
-  std::vector<std::string> parts;
-  std::string zone_name;
-  for (const policy::Matcher& matcher : criterion.matchers) {
-    if (matcher.op == "timezone") {
-      absl::Status status = ReadZone(label, matcher, zone_name, compiled.zone);
-      if (!status.ok()) return status;
-      continue;
-    }
-    absl::Status status = ReadBound(label, criterion, matcher, kTimeOfDayReader, compiled.after,
-                                    compiled.before, parts);
-    if (!status.ok()) return status;
-  }
-  if (parts.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(label, Where(criterion.where), ": needs `after` and/or `before`"));
-  }
-  std::string description = DescribeZoned(label, parts, " and ", zone_name);
-  return CompiledCriterion(std::move(label), /*needs_session=*/false, compiled, {description});
+  absl::StatusOr<std::string> description =
+      ReadZonedMatchers(label, criterion, " and ", "needs `after` and/or `before`", compiled.zone,
+                        [&](const policy::Matcher& matcher, std::vector<std::string>& parts) {
+                          return ReadBound(label, criterion, matcher, kTimeOfDayReader,
+                                           compiled.after, compiled.before, parts);
+                        });
+  if (!description.ok()) return description.status();
+  return CompiledCriterion(std::move(label), /*needs_session=*/false, compiled, {*description});
 }
 
 CompiledCriterion::Outcome CompiledCriterion::Evaluate(const RequestFacts& facts) const {

@@ -23,15 +23,11 @@
 #include "common/config/url.h"
 #include "common/config/yaml_source.h"
 #include "common/policy/ppl_parser.h"
+#include "common/status_macros.h"
 #include "yaml-cpp/yaml.h"
 
 namespace postern::config {
 namespace {
-
-#define POSTERN_RETURN_IF_ERROR(expr)                                 \
-  do {                                                                \
-    if (absl::Status _status = (expr); !_status.ok()) return _status; \
-  } while (0)
 
 // Reads the global settings of one file into a Config.
 class ConfigLoader {

@@ -13,14 +13,10 @@
 #include "common/config/duration.h"
 #include "common/config/url.h"
 #include "common/policy/legacy_options.h"
+#include "common/status_macros.h"
 
 namespace postern::config {
 namespace {
-
-#define POSTERN_RETURN_IF_ERROR(expr)                                 \
-  do {                                                                \
-    if (absl::Status _status = (expr); !_status.ok()) return _status; \
-  } while (0)
 
 // Pomerium route options that only mean something for HTTP routes or for
 // TLS to the upstream (a TCP route's upstream is plain tcp://).

@@ -92,6 +92,30 @@ absl::StatusOr<std::string> CheckHeader(const json::object& header) {
   return std::string(View(alg->get_string()));
 }
 
+// A token split, its header decoded and checked: what every verifier reads
+// before comparing "alg" with the algorithm it pins.
+struct ParsedJws {
+  CompactJws parts;
+  json::object header;
+  std::string alg;
+};
+
+absl::StatusOr<ParsedJws> ParseJws(std::string_view token) {
+  absl::StatusOr<CompactJws> parts = Split(token);
+  if (!parts.ok()) return parts.status();
+  absl::StatusOr<json::object> header = DecodeJsonPart(parts->header, "token header");
+  if (!header.ok()) return header.status();
+  absl::StatusOr<std::string> alg = CheckHeader(*header);
+  if (!alg.ok()) return alg.status();
+  return ParsedJws{.parts = *parts, .header = *std::move(header), .alg = *std::move(alg)};
+}
+
+absl::StatusOr<std::string> DecodeSignature(const CompactJws& jws) {
+  absl::StatusOr<std::string> signature = crypto::Base64UrlDecode(jws.signature);
+  if (!signature.ok()) return Rejected("token signature is not unpadded base64url");
+  return signature;
+}
+
 absl::Status WrongAlgorithm(const json::object& header, std::string_view expected) {
   return Rejected("token algorithm " + DescribeAlgorithm(header.if_contains("alg")) +
                   " is not accepted; expected " + std::string(expected));
@@ -106,8 +130,8 @@ absl::Status BadSignature() { return Rejected("token signature is invalid"); }
 // Verifies an asymmetric signature after the header has been checked.
 absl::StatusOr<json::object> VerifySignatureAndDecode(const CompactJws& jws,
                                                       absl::Span<const Jwk* const> candidates) {
-  absl::StatusOr<std::string> signature = crypto::Base64UrlDecode(jws.signature);
-  if (!signature.ok()) return Rejected("token signature is not unpadded base64url");
+  absl::StatusOr<std::string> signature = DecodeSignature(jws);
+  if (!signature.ok()) return signature.status();
   for (const Jwk* key : candidates) {
     if (key->VerifySignature(jws.signing_input, *signature)) return DecodeClaims(jws);
   }
@@ -135,53 +159,41 @@ absl::StatusOr<json::object> VerifyHs256(std::string_view token, std::string_vie
     return absl::InvalidArgumentError("HS256 key must be at least " +
                                       std::to_string(kMinHs256KeySize) + " bytes");
   }
-  absl::StatusOr<CompactJws> jws = Split(token);
+  absl::StatusOr<ParsedJws> jws = ParseJws(token);
   if (!jws.ok()) return jws.status();
-  absl::StatusOr<json::object> header = DecodeJsonPart(jws->header, "token header");
-  if (!header.ok()) return header.status();
-  absl::StatusOr<std::string> alg = CheckHeader(*header);
-  if (!alg.ok()) return alg.status();
-  if (*alg != "HS256") return WrongAlgorithm(*header, "HS256");
+  if (jws->alg != "HS256") return WrongAlgorithm(jws->header, "HS256");
 
-  absl::StatusOr<std::string> signature = crypto::Base64UrlDecode(jws->signature);
-  if (!signature.ok()) return Rejected("token signature is not unpadded base64url");
-  if (!crypto::ConstantTimeEquals(crypto::HmacSha256(key, jws->signing_input), *signature)) {
+  absl::StatusOr<std::string> signature = DecodeSignature(jws->parts);
+  if (!signature.ok()) return signature.status();
+  if (!crypto::ConstantTimeEquals(crypto::HmacSha256(key, jws->parts.signing_input), *signature)) {
     return BadSignature();
   }
-  return DecodeClaims(*jws);
+  return DecodeClaims(jws->parts);
 }
 
 absl::StatusOr<json::object> VerifyWithKey(std::string_view token, const Jwk& key) {
   const Jwk* candidates[] = {&key};
-  absl::StatusOr<CompactJws> jws = Split(token);
+  absl::StatusOr<ParsedJws> jws = ParseJws(token);
   if (!jws.ok()) return jws.status();
-  absl::StatusOr<json::object> header = DecodeJsonPart(jws->header, "token header");
-  if (!header.ok()) return header.status();
-  absl::StatusOr<std::string> alg = CheckHeader(*header);
-  if (!alg.ok()) return alg.status();
-  if (*alg != JwsAlgorithmName(key.algorithm())) {
-    return WrongAlgorithm(*header, JwsAlgorithmName(key.algorithm()));
+  if (jws->alg != JwsAlgorithmName(key.algorithm())) {
+    return WrongAlgorithm(jws->header, JwsAlgorithmName(key.algorithm()));
   }
-  return VerifySignatureAndDecode(*jws, candidates);
+  return VerifySignatureAndDecode(jws->parts, candidates);
 }
 
 absl::StatusOr<json::object> VerifyWithKeySet(std::string_view token, absl::Span<const Jwk> keys) {
-  absl::StatusOr<CompactJws> jws = Split(token);
+  absl::StatusOr<ParsedJws> jws = ParseJws(token);
   if (!jws.ok()) return jws.status();
-  absl::StatusOr<json::object> header = DecodeJsonPart(jws->header, "token header");
-  if (!header.ok()) return header.status();
-  absl::StatusOr<std::string> alg = CheckHeader(*header);
-  if (!alg.ok()) return alg.status();
   JwsAlgorithm algorithm;
-  if (*alg == "RS256") {
+  if (jws->alg == "RS256") {
     algorithm = JwsAlgorithm::kRs256;
-  } else if (*alg == "ES256") {
+  } else if (jws->alg == "ES256") {
     algorithm = JwsAlgorithm::kEs256;
   } else {
-    return WrongAlgorithm(*header, "RS256 or ES256");
+    return WrongAlgorithm(jws->header, "RS256 or ES256");
   }
 
-  const json::value* kid = header->if_contains("kid");
+  const json::value* kid = jws->header.if_contains("kid");
   if (kid != nullptr && !kid->is_string()) return Rejected("token header \"kid\" must be a string");
   std::vector<const Jwk*> candidates;
   for (const Jwk& key : keys) {
@@ -191,12 +203,12 @@ absl::StatusOr<json::object> VerifyWithKeySet(std::string_view token, absl::Span
   }
   if (candidates.empty()) {
     if (kid != nullptr) {
-      return absl::NotFoundError("no " + *alg +
+      return absl::NotFoundError("no " + jws->alg +
                                  " key in the provider's key set has the token's kid");
     }
-    return Rejected("the provider's key set has no " + *alg + " key");
+    return Rejected("the provider's key set has no " + jws->alg + " key");
   }
-  return VerifySignatureAndDecode(*jws, candidates);
+  return VerifySignatureAndDecode(jws->parts, candidates);
 }
 
 absl::StatusOr<json::object> DecodeUnverifiedClaims(std::string_view token) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "common/config/absl_view.h"
 #include "common/policy/criteria.h"
+#include "common/status_macros.h"
 
 namespace postern::policy {
 namespace {
@@ -17,11 +18,6 @@ namespace {
 using config::AbslView;
 using config::QuoteForError;
 using config::YamlSource;
-
-#define POSTERN_RETURN_IF_ERROR(expr)                                 \
-  do {                                                                \
-    if (absl::Status _status = (expr); !_status.ok()) return _status; \
-  } while (0)
 
 constexpr char kConditionals[] = "and, or, not, nor";
 

@@ -14,7 +14,7 @@ import urllib.parse
 from fake_oidc_provider import FakeOidcProvider
 from relying_party import RelyingParty
 from test_site import Page, Site, redirect
-from test_support import tmpdir
+from testing.harness import harness
 
 BROWSER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scripted_browser.py")
 CLIENT_SECRET = "postern-test-secret"
@@ -68,7 +68,7 @@ class LoginFlowTest(unittest.TestCase):
         self.addCleanup(self.provider.stop)
         self.cli = Site({"/": lambda v: Page(200, body="Login complete. You may close this window.\n")})
         self.addCleanup(self.cli.stop)
-        directory = tmpdir(self.id().rsplit(".", 1)[-1])
+        directory = harness.tmpdir(self.id().rsplit(".", 1)[-1])
         self.env = dict(os.environ,
                         POSTERN_TEST_BROWSER_COOKIES=os.path.join(directory, "cookies.txt"),
                         POSTERN_TEST_BROWSER_LOG=os.path.join(directory, "browser.log"))

@@ -8,7 +8,7 @@ import threading
 import unittest
 
 from test_site import Page, Site, redirect
-from test_support import make_pki, tmpdir
+from testing.harness import harness
 
 BROWSER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scripted_browser.py")
 
@@ -21,7 +21,7 @@ class BrowserRun:
 
 class ScriptedBrowserTest(unittest.TestCase):
     def setUp(self):
-        self.dir = tmpdir(self.id().rsplit(".", 1)[-1])
+        self.dir = harness.tmpdir(self.id().rsplit(".", 1)[-1])
         self.cookies = os.path.join(self.dir, "cookies.txt")
         self.log = os.path.join(self.dir, "browser.log")
         for path in (self.cookies, self.log):
@@ -104,7 +104,8 @@ class ScriptedBrowserTest(unittest.TestCase):
         self.assertEqual(a.visits("/back")[0].cookies(), {"named": "1", "hostonly": "1"})
 
     def test_secure_cookies_travel_over_https_only_and_the_ca_file_is_trusted(self):
-        ca, cert, key = make_pki(tmpdir("browser-pki"), ["127.0.0.1"])
+        pki = harness.Pki(harness.tmpdir("browser-pki"), ["127.0.0.1"])
+        ca, cert, key = pki.ca_cert, pki.cert, pki.key
         secure = plain = None
         secure = self.site({
             "/start": lambda v: redirect(plain.url("/plain"), cookies=["sec=1; Secure; Path=/"]),
@@ -119,7 +120,8 @@ class ScriptedBrowserTest(unittest.TestCase):
         self.assertEqual(secure.visits("/again")[0].cookies(), {"sec": "1"})
 
     def test_an_untrusted_certificate_fails_the_walk(self):
-        _, cert, key = make_pki(tmpdir("browser-pki-untrusted"), ["127.0.0.1"])
+        untrusted = harness.Pki(harness.tmpdir("browser-pki-untrusted"), ["127.0.0.1"])
+        cert, key = untrusted.cert, untrusted.key
         site = self.site({"/": lambda v: Page(200, body="ok")}, tls_cert=cert, tls_key=key)
         run = self.browse(site.url("/"))
         self.assertEqual(run.status, 4, run.log)

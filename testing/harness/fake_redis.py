@@ -11,6 +11,8 @@ import fnmatch
 import socket
 import threading
 
+from testing.harness.harness import recv_until
+
 
 class FakeRedis:
     def __init__(self, host="127.0.0.1"):
@@ -117,3 +119,9 @@ def resp_command(*args):
         a = a if isinstance(a, bytes) else str(a).encode()
         out += _bulk(a)
     return out
+
+
+def redis_ping(sock, leftover=b""):
+    """Sends PING over `sock` (a tunnel to a Redis) and returns the reply line, b"+PONG\\r\\n"."""
+    sock.sendall(resp_command("PING"))
+    return recv_until(sock, b"\r\n", leftover)

@@ -126,8 +126,11 @@ class Process:
         return status
 
     def kill(self):
-        if self.proc.poll() is None:
+        """Kills the child's whole process group: a launcher's children too."""
+        try:
             os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.proc.wait()
         self._reader.join(5)
 
@@ -250,3 +253,73 @@ def recv_exactly(sock, count, initial=b""):
             break
         data += chunk
     return bytes(data)
+
+
+def recv_until(sock, marker, initial=b""):
+    """Reads until `marker` has arrived (or the peer closed); returns everything read."""
+    data = bytearray(initial)
+    while marker not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def free_port(host="127.0.0.1"):
+    """A port nobody listens on at the moment of asking, for servers that cannot take port 0.
+
+    Only for programs (haproxy, sshd, redis-server) that bind the port named
+    in their config and cannot report one they picked. Another process may
+    take the port before the server starts: that fails the server's start
+    loudly, never gives a wrong result.
+    """
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def access_lines(process):
+    """The JSON access-log lines a proxy Process has written so far, parsed."""
+    return [json.loads(line) for line in process.lines()
+            if line.startswith("{") and '"log":"access"' in line]
+
+
+def access_line(process, client, timeout=20):
+    """The access-log line of the connection from `client` ("ip:port"), once written."""
+    process.wait_for(r'"log":"access","client":"%s"' % re.escape(client), timeout=timeout)
+    for line in access_lines(process):
+        if line["client"] == client:
+            return line
+    raise AssertionError("access line of %s not parsed" % client)
+
+
+class EchoServer:
+    """A loopback upstream echoing every byte back; after the client's FIN it half-closes too."""
+
+    def __init__(self):
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.address = "127.0.0.1:%d" % self.port
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._echo, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _echo(conn):
+        with conn:
+            while True:
+                data = conn.recv(1 << 20)
+                if not data:
+                    break
+                conn.sendall(data)
+            conn.shutdown(socket.SHUT_WR)
+
+    def close(self):
+        self._listener.close()

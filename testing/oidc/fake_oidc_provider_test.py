@@ -14,7 +14,7 @@ import unittest
 
 from fake_oidc_provider import FakeOidcProvider, MISBEHAVIOURS, User
 from relying_party import RelyingParty, b64url_decode, http_request
-from test_support import Child, make_pki, tmpdir
+from testing.harness import harness
 
 CALLBACK = "https://127.0.0.1:8443/oauth2/callback"
 SECRET = "postern-test-secret"
@@ -392,7 +392,8 @@ class ConfigurationTest(unittest.TestCase):
         self.assertLess(time.monotonic() - start, 10)
 
     def test_https_with_a_test_ca(self):
-        ca, cert, key = make_pki(tmpdir("oidc-pki"), ["127.0.0.1"])
+        pki = harness.Pki(harness.tmpdir("oidc-pki"), ["127.0.0.1"])
+        ca, cert, key = pki.ca_cert, pki.cert, pki.key
         with quiet_provider(tls_cert=cert, tls_key=key) as provider:
             self.assertTrue(provider.issuer.startswith("https://127.0.0.1:"))
             rp = RelyingParty(provider.issuer, "postern", SECRET, CALLBACK, ca_file=ca)
@@ -416,7 +417,7 @@ class ProgramTest(unittest.TestCase):
 
     def start(self, *flags):
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_oidc_provider.py")
-        process = Child("fake-oidc", ["/usr/bin/python3", script] + list(flags))
+        process = harness.Process("fake-oidc", ["/usr/bin/python3", script] + list(flags))
         self.addCleanup(process.kill)
         match = process.wait_for(r"fake-oidc listening on (http://127\.0\.0\.1:(\d+))$")
         self.assertEqual(process.lines()[0], match.group(0))
@@ -456,7 +457,7 @@ class ProgramTest(unittest.TestCase):
 
     def test_bad_flags_exit_2(self):
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_oidc_provider.py")
-        process = Child("fake-oidc", ["/usr/bin/python3", script, "--misbehave", "odd"])
+        process = harness.Process("fake-oidc", ["/usr/bin/python3", script, "--misbehave", "odd"])
         self.assertEqual(process.proc.wait(20), 2)
         process.wait_for(r"invalid choice")
 

@@ -9,7 +9,7 @@ import os
 import unittest
 
 from relying_party import RelyingParty, http_request
-from test_support import Child
+from testing.harness import harness
 
 CALLBACK = "https://127.0.0.1:8443/oauth2/callback"
 LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "start_oauth2_mock_server.sh")
@@ -17,7 +17,7 @@ LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "start_oauth
 
 class OAuth2MockServerTest(unittest.TestCase):
     def start(self, *flags):
-        process = Child("oauth2-mock-server", [LAUNCHER] + list(flags))
+        process = harness.Process("oauth2-mock-server", [LAUNCHER] + list(flags))
         self.addCleanup(process.kill)
         url = process.wait_for(r"oauth2-mock-server listening on (http://127\.0\.0\.1:\d+)$",
                                timeout=60).group(1)

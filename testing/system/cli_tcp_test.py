@@ -33,17 +33,10 @@ ALICE = "alice@example.com"
 MALLORY = "mallory@example.com"
 
 
-def free_port():
-    """A loopback port free at the moment of asking, for servers that cannot take port 0."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_with_free_port(name, make_args, ready, attempts=3):
     """Starts a server that needs a fixed port; retries if another process took the port first."""
     for _ in range(attempts):
-        port = free_port()
+        port = harness.free_port()
         process = harness.Process(name, make_args(port))
         try:
             process.wait_for(ready)
@@ -53,36 +46,6 @@ def start_with_free_port(name, make_args, ready, attempts=3):
             if "in use" not in process.output():
                 raise
     raise AssertionError("%s found no free port in %d attempts" % (name, attempts))
-
-
-class EchoServer:
-    """Echoes every byte back and closes its sending side after the client's FIN."""
-
-    def __init__(self):
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._echo, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def _echo(conn):
-        with conn:
-            while True:
-                data = conn.recv(1 << 16)
-                if not data:
-                    break
-                conn.sendall(data)
-            conn.shutdown(socket.SHUT_WR)
-
-    def close(self):
-        self._listener.close()
 
 
 class Sshd:
@@ -149,7 +112,7 @@ class Stack:
                                      ca_name="Someone Else's CA")
         self.redis = Redis(self.tmp)
         self.sshd = Sshd(self.tmp)
-        self.echo = EchoServer()
+        self.echo = harness.EchoServer()
         self.config = os.path.join(self.tmp, "config.yaml")
         alice_only = [{"allow": {"or": [{"email": {"is": ALICE}}]}}]
         routes = [
@@ -444,14 +407,14 @@ class ErrorTest(unittest.TestCase):
         self.assertIn("WARNING: TLS verification is disabled", result.stderr.decode())
 
     def test_proxy_down(self):
-        port = free_port()
+        port = harness.free_port()
         args = postern_args(REDIS_ROUTE, proxy_url=False)
         args[2:2] = ["--proxy-url", "https://localhost:%d" % port]
         self.assertFails(run_stdio(args),
                          "postern: cannot reach proxy localhost:%d: Connection refused" % port)
 
     def test_proxy_down_in_listener_mode_fails_each_connection_and_keeps_listening(self):
-        port = free_port()
+        port = harness.free_port()
         args = ["--proxy-url", "https://localhost:%d" % port, REDIS_ROUTE]
         listener = Listener(*args, proxy_url=False)
         try:

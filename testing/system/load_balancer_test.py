@@ -13,7 +13,6 @@ So a replica that used the TCP peer instead of the PROXY header would see
 """
 
 import http.client
-import json
 import os
 import re
 import socket
@@ -25,7 +24,7 @@ import urllib.request
 
 from fake_oidc_provider import FakeOidcProvider, User
 from testing.harness import harness
-from testing.harness.fake_redis import FakeRedis, resp_command
+from testing.harness.fake_redis import FakeRedis, redis_ping, resp_command
 
 PROXY = harness.binary("proxy/postern-proxy")
 AUTHORIZE = harness.binary("authorize/postern-authorize")
@@ -40,41 +39,6 @@ def allow(*criteria):
     return [{"allow": {"and": [{"email": {"is": USER}}] + list(criteria)}}]
 
 
-def free_port():
-    """A loopback port nobody listens on right now.
-
-    The one place these tests do not simply listen on port 0: haproxy binds the
-    port named in its config and has no way to report a port it picked. The
-    port is free when this returns; another process taking it before haproxy
-    starts would make haproxy fail to start (a loud failure, not a wrong
-    result).
-    """
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def recv_until(sock, marker, initial=b""):
-    data = bytearray(initial)
-    while marker not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return bytes(data)
-
-
-def access_line(process, client):
-    """The access-log line of the connection from `client` ("ip:port"), once written."""
-    process.wait_for(r'"log":"access","client":"%s"' % re.escape(client))
-    for line in process.lines():
-        if line.startswith("{") and '"log":"access"' in line:
-            record = json.loads(line)
-            if record["client"] == client:
-                return record
-    raise AssertionError("access line of %s not parsed" % client)
-
-
 class LoadBalancerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -86,7 +50,7 @@ class LoadBalancerTest(unittest.TestCase):
         cls.provider = FakeOidcProvider(log=open(os.path.join(cls.dir, "oidc.log"), "w"),
                                         user=User(sub="user-a", email=USER, name="A", groups=[]))
         cls.provider.start()
-        cls.balancer_address = "127.0.0.1:%d" % free_port()
+        cls.balancer_address = "127.0.0.1:%d" % harness.free_port()
         upstream = "tcp://" + cls.redis.address
         routes = [
             {"from": "tcp+https://redis.localhost.example:6379", "to": upstream,
@@ -217,12 +181,12 @@ class LoadBalancerTest(unittest.TestCase):
             self.assertEqual(result.status, 200)
             sock = result.sock
             sock.sendall(resp_command("SET", "lb-%d" % i, "via replica %d" % replica))
-            self.assertEqual(recv_until(sock, b"\r\n", result.leftover), b"+OK\r\n")
+            self.assertEqual(harness.recv_until(sock, b"\r\n", result.leftover), b"+OK\r\n")
             sock.sendall(resp_command("GET", "lb-%d" % i))
-            self.assertEqual(recv_until(sock, b"via replica %d\r\n" % replica),
+            self.assertEqual(harness.recv_until(sock, b"via replica %d\r\n" % replica),
                              b"$13\r\nvia replica %d\r\n" % replica)
             sock.close()
-            line = access_line(self.replicas[replica], client)
+            line = harness.access_line(self.replicas[replica], client)
             self.assertEqual(line["status"], 200)
             self.assertEqual(line["bytes_down"], len(b"+OK\r\n$13\r\nvia replica 0\r\n"))
             served.add(replica)
@@ -235,7 +199,7 @@ class LoadBalancerTest(unittest.TestCase):
             result, client, replica = self.through_balancer(authority)
             self.assertEqual(result.status, status, authority)
             result.sock.close()
-            line = access_line(self.replicas[replica], client)
+            line = harness.access_line(self.replicas[replica], client)
             self.assertEqual(line["client"], client, "the client's own address and port")
             self.assertEqual(line["status"], status)
             self.assertEqual(line["decision"], "allow" if status == 200 else "deny")
@@ -262,14 +226,13 @@ class LoadBalancerTest(unittest.TestCase):
         result = harness.read_response(sock)
         self.assertEqual(result.status, 200)
         sock.close()
-        self.assertEqual(access_line(self.replicas[1], "10.1.2.3:40000")["status"], 200)
+        self.assertEqual(harness.access_line(self.replicas[1], "10.1.2.3:40000")["status"], 200)
 
     def test_tls_session_resumes_on_the_other_replica_through_the_balancer(self):
         first, _, first_replica = self.through_balancer("redis.localhost.example:6379")
         self.assertEqual(first.status, 200)
         # TLS 1.3 tickets come after the handshake: a round trip makes sure it arrived.
-        first.sock.sendall(resp_command("PING"))
-        self.assertEqual(recv_until(first.sock, b"\r\n", first.leftover), b"+PONG\r\n")
+        self.assertEqual(redis_ping(first.sock, first.leftover), b"+PONG\r\n")
         self.assertFalse(first.sock.session_reused)
         for _ in range(4):  # round robin: the next connection normally lands on the other one
             second, _, replica = self.through_balancer("redis.localhost.example:6379",
@@ -316,8 +279,7 @@ class LoadBalancerTest(unittest.TestCase):
         # And the token opens a tunnel through the balancer.
         result, _, _ = self.through_balancer("redis.localhost.example:6379", token=token)
         self.assertEqual(result.status, 200, result.body)
-        result.sock.sendall(resp_command("PING"))
-        self.assertEqual(harness.recv_exactly(result.sock, 7, result.leftover), b"+PONG\r\n")
+        self.assertEqual(redis_ping(result.sock, result.leftover), b"+PONG\r\n")
 
 
 if __name__ == "__main__":

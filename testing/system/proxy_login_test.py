@@ -19,7 +19,7 @@ import urllib.request
 
 from fake_oidc_provider import FakeOidcProvider, User
 from testing.harness import harness
-from testing.harness.fake_redis import FakeRedis, resp_command
+from testing.harness.fake_redis import FakeRedis, redis_ping
 
 PROXY = harness.binary("proxy/postern-proxy")
 AUTHORIZE = harness.binary("authorize/postern-authorize")
@@ -123,8 +123,7 @@ class ProxyLoginTest(unittest.TestCase):
         with result.sock:
             if result.status != 200:
                 return result.status, result.body
-            result.sock.sendall(resp_command("PING"))
-            return 200, harness.recv_exactly(result.sock, 7, result.leftover)
+            return 200, redis_ping(result.sock, result.leftover)
 
     def test_login_then_tunnel_and_cookie_skips_provider(self):
         self.provider.set_user(User())

@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 
 from testing.harness import harness
-from testing.harness.fake_redis import FakeRedis, resp_command
+from testing.harness.fake_redis import FakeRedis, redis_ping, resp_command
 
 PROXY = harness.binary("proxy/postern-proxy")
 AUTHORIZE = harness.binary("authorize/postern-authorize")
@@ -71,21 +71,9 @@ def service_account(config_path, email, *extra):
     return token
 
 
-def access_lines(process):
-    lines = []
-    for line in process.lines():
-        if line.startswith("{") and '"log":"access"' in line:
-            lines.append(json.loads(line))
-    return lines
-
-
 def wait_for_access_line(process, client_port, timeout=20):
     """The access-log line of the connection whose client port is `client_port`, once written."""
-    process.wait_for(r'"log":"access","client":"127\.0\.0\.1:%d"' % client_port, timeout=timeout)
-    for line in access_lines(process):
-        if line["client"] == "127.0.0.1:%d" % client_port:
-            return line
-    raise AssertionError("access line for port %d not parsed" % client_port)
+    return harness.access_line(process, "127.0.0.1:%d" % client_port, timeout=timeout)
 
 
 def http_get(url, timeout=10):
@@ -94,21 +82,6 @@ def http_get(url, timeout=10):
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
-
-
-def recv_until(sock, marker, initial=b""):
-    data = bytearray(initial)
-    while marker not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return bytes(data)
-
-
-def redis_ping(sock, leftover=b""):
-    sock.sendall(resp_command("PING"))
-    return recv_until(sock, b"\r\n", leftover)
 
 
 def half_close(tls_sock):
@@ -218,35 +191,6 @@ class MemoryTlsClient:
             pass
         self._flush()
         self.raw.shutdown(socket.SHUT_WR)
-
-
-class EchoUpstream:
-    """Echoes every byte back; when the client half-closes, finishes echoing and half-closes too."""
-
-    def __init__(self):
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.address = "127.0.0.1:%d" % self._listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
-        with conn:
-            while True:
-                data = conn.recv(1 << 20)
-                if not data:
-                    conn.shutdown(socket.SHUT_WR)
-                    return
-                conn.sendall(data)
-
-    def close(self):
-        self._listener.close()
 
 
 class CollectorUpstream:
@@ -371,7 +315,7 @@ class ProxyTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.redis = FakeRedis()
-        cls.echo = EchoUpstream()
+        cls.echo = harness.EchoServer()
         cls.collector = CollectorUpstream()
         cls.black_hole = BlackHoleUpstream()
         routes = [
@@ -416,9 +360,9 @@ class ProxyTest(unittest.TestCase):
         sock = result.sock
         self.assertEqual(redis_ping(sock, result.leftover), b"+PONG\r\n")
         sock.sendall(resp_command("SET", "tunnel-key", "value through postern"))
-        self.assertEqual(recv_until(sock, b"\r\n"), b"+OK\r\n")
+        self.assertEqual(harness.recv_until(sock, b"\r\n"), b"+OK\r\n")
         sock.sendall(resp_command("GET", "tunnel-key"))
-        self.assertEqual(recv_until(sock, b"value through postern\r\n"),
+        self.assertEqual(harness.recv_until(sock, b"value through postern\r\n"),
                          b"$21\r\nvalue through postern\r\n")
 
     def test_all_three_token_header_forms_open_a_tunnel(self):
@@ -438,7 +382,7 @@ class ProxyTest(unittest.TestCase):
         result = self.connect("redis.localhost.example:6379", self.token,
                               extra=resp_command("PING") + resp_command("ECHO", "pipelined"))
         self.assertEqual(result.status, 200)
-        self.assertEqual(recv_until(result.sock, b"pipelined\r\n", result.leftover),
+        self.assertEqual(harness.recv_until(result.sock, b"pipelined\r\n", result.leftover),
                          b"+PONG\r\n$9\r\npipelined\r\n")
 
     def test_401_without_token_with_garbage_wrong_key_or_expired_token(self):
@@ -522,7 +466,7 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(result.status, 200)
         result.sock.sendall(b"hello upstream")
         half_close(result.sock)
-        answer = recv_until(result.sock, b"\n", result.leftover)
+        answer = harness.recv_until(result.sock, b"\n", result.leftover)
         self.assertEqual(answer, b"got 14 bytes: hello upstream\n")
         self.assertEqual(result.sock.recv(100), b"", "then the upstream's end of stream")
         line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1])

@@ -1,0 +1,29 @@
+// The signals that steer a server: SIGHUP reloads its config, SIGTERM and
+// SIGINT stop it. The main thread takes them synchronously with sigwait, so a
+// reload runs as ordinary code rather than inside a signal handler.
+//
+//   reload::BlockControlSignals();   // first, before any thread starts
+//   ... start workers, gRPC, the FileWatcher ...
+//   const char* stop = reload::WaitForStopSignal([&] { reloader.Reload("SIGHUP"); });
+//   log::Info("shutting down (%s)", stop);
+#ifndef POSTERN_COMMON_RELOAD_CONTROL_SIGNALS_H_
+#define POSTERN_COMMON_RELOAD_CONTROL_SIGNALS_H_
+
+#include "absl/functional/function_ref.h"
+
+namespace postern::reload {
+
+// BlockControlSignals blocks SIGHUP, SIGTERM and SIGINT in the calling
+// thread. Call it before starting any thread: threads inherit the mask, so
+// none of them is picked to run a default disposition (which would kill the
+// process) and WaitForStopSignal sees every one.
+void BlockControlSignals();
+
+// WaitForStopSignal waits for the control signals blocked above, calling
+// `on_reload` on this thread for each SIGHUP, and returns "SIGTERM" or
+// "SIGINT" (a static string) when one of them arrives.
+const char* WaitForStopSignal(absl::FunctionRef<void()> on_reload);
+
+}  // namespace postern::reload
+
+#endif  // POSTERN_COMMON_RELOAD_CONTROL_SIGNALS_H_
