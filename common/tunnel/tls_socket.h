@@ -12,8 +12,10 @@
 // twice more on its way through them. An idle tunnel then costs ~70 KiB
 // before any relay state. Here OpenSSL's own buffers are the only ones, and
 // with SSL_MODE_RELEASE_BUFFERS (set by common/tls's server context) they
-// are freed whenever the connection is idle. Reads use read-ahead, so one
-// recv() takes several TLS records.
+// are freed whenever the connection is idle (OpenSSL's own server state,
+// ~13.5 KiB after the handshake, is what remains). Reads use read-ahead, so
+// one recv() takes a whole record, and TryReadSome gathers the records
+// already received into one buffer for one write to the other side.
 //
 // TlsSocket is a ByteStream (byte_stream.h) and also a PollableStream
 // (relay.h: AsyncWaitReadable/TryReadSome), so the relay holds no buffer
@@ -188,9 +190,6 @@ class TlsSocket {
 
   // Maps a failed SSL call's result to a Step, or to kDone with `ec` set.
   Step Failed(int ret, boost::system::error_code& ec);
-  // Frees OpenSSL's record buffers if they hold nothing: called before
-  // waiting for the peer, so that an idle connection keeps none.
-  void ReleaseIdleBuffers();
   // Records how a read step ended, for async_wait_readable.
   Step NoteRead(Step step);
 
