@@ -45,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SERVER_NAME = "proxy.bench.example"
@@ -210,8 +211,10 @@ class Bench:
 
     def write_configs(self, authorize_address="127.0.0.1:1"):
         self.postern_config = os.path.join(self.workdir, "postern.yaml")
+        self.metrics_address = "127.0.0.1:%d" % free_port()
         config = {
             "address": "127.0.0.1:0",
+            "metrics_address": self.metrics_address,
             "authorize_service_url": "http://" + authorize_address,
             "shared_secret": self.secret,
             "certificate_file": self.pki["cert"],
@@ -320,15 +323,32 @@ backend upstream
                 "client_cpu_s_per_gib": out["client_cpu_s"] / gib, "load": load,
                 "machine_busy_cores": busy}
 
+    def check_seconds(self):
+        """(sum, count) of postern's authorize_duration histogram: the Check round trips."""
+        with urllib.request.urlopen("http://%s/metrics" % self.metrics_address, timeout=10) as r:
+            text = r.read().decode()
+        total = count = 0.0
+        for line in text.splitlines():
+            if line.startswith("postern_authorize_duration_seconds_sum"):
+                total = float(line.split()[-1])
+            elif line.startswith("postern_authorize_duration_seconds_count"):
+                count = float(line.split()[-1])
+        return total, count
+
     def setup(self, system, address, pid):
+        check_before = self.check_seconds() if system == "postern" else None
         out, cpu, load, busy = self.measured(pid, lambda: self.run_load(
             system, address, "--mode", "setup", "--count", self.args.setups, "--warmup", 200))
+        check_ms = None
+        if check_before is not None:
+            total, count = self.check_seconds()
+            check_ms = 1000 * (total - check_before[0]) / max(1, count - check_before[1])
         return {"system": system, "p50_ms": out["total_ms"]["p50"],
                 "p90_ms": out["total_ms"]["p90"], "p99_ms": out["total_ms"]["p99"],
                 "max_ms": out["total_ms"]["max"], "tls_p50_ms": out["tls_ms"]["p50"],
                 "ready_p50_ms": out["ready_ms"]["p50"], "tcp_p50_ms": out["tcp_ms"]["p50"],
                 "relay_cpu_us_per_setup": cpu * 1e6 / (self.args.setups + 200) if pid else None,
-                "load": load, "machine_busy_cores": busy}
+                "check_mean_ms": check_ms, "load": load, "machine_busy_cores": busy}
 
     def idle(self, system, count):
         address, pid = self.start_relay(system)
@@ -436,11 +456,13 @@ def print_tables(results, markdown, out):
                          fmt(ratio(r["p50_ms"], hap and hap["p50_ms"]), 2),
                          fmt(ratio(r["p99_ms"], hap and hap["p99_ms"]), 2),
                          fmt(r["tls_p50_ms"], 3), fmt(r["ready_p50_ms"], 3),
+                         fmt(r.get("check_mean_ms"), 3),
                          fmt(r["relay_cpu_us_per_setup"], 0), fmt(r["load"], 1)])
         out.write("Tunnel setup, connect() to first echoed byte, full handshakes (median of %d)\n\n"
                   % results["setup"][0]["runs"])
         table(["system", "p50 ms", "p99 ms", "p50 x haproxy", "p99 x haproxy",
-               "TLS done p50", "tunnel ready p50", "relay CPU us/setup", "load avg"], rows)
+               "TLS done p50", "tunnel ready p50", "Check mean ms", "relay CPU us/setup",
+               "load avg"], rows)
     if results.get("idle"):
         by = {(r["system"], r["count"]): r for r in results["idle"]}
         rows = []
@@ -480,6 +502,12 @@ def plot(results, out_dir):
                 s.get("p50_ms", 0), s.get("p99_ms", 0),
                 " ".join(str(v if v is not None else 0) for v in idle)))
     png = os.path.join(out_dir, "proxy.png")
+    haproxy_setup = by_setup.get("haproxy", {})
+    setup_targets = ""
+    if haproxy_setup:
+        setup_targets = (", %f with lines dt 2 lc rgb 'black' title 'target p50: 1.25 x haproxy'"
+                         ", %f with lines dt 3 lc rgb 'black' title 'target p99: 1.25 x haproxy'"
+                         % (1.25 * haproxy_setup["p50_ms"], 1.25 * haproxy_setup["p99_ms"]))
     idle_plot = ""
     if counts:
         columns = ", ".join(
@@ -504,7 +532,7 @@ set ylabel 'MiB/s'
 plot '{data}' using 2:xtic(1) title 'up (client to upstream)', '' using 3 title 'down'
 set title 'Tunnel setup, full TLS handshake (ms, lower is better)'
 set ylabel 'ms'
-plot '{data}' using 4:xtic(1) title 'p50', '' using 5 title 'p99'
+plot '{data}' using 4:xtic(1) title 'p50', '' using 5 title 'p99'{setup_targets}
 {idle_plot}
 unset multiplot
 """
@@ -590,7 +618,7 @@ def main():
                                  "load", "machine_busy_cores")),
         "setup": median_by(raw["setup"], ("system",),
                            ("p50_ms", "p90_ms", "p99_ms", "max_ms", "tcp_p50_ms", "tls_p50_ms",
-                            "ready_p50_ms", "relay_cpu_us_per_setup", "load",
+                            "ready_p50_ms", "relay_cpu_us_per_setup", "check_mean_ms", "load",
                             "machine_busy_cores")),
         "idle": median_by(raw["idle"], ("system", "count"),
                           ("rss_kib_per_tunnel", "pss_kib_per_tunnel", "rss_before_kib",
