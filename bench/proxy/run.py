@@ -51,8 +51,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SERVER_NAME = "proxy.bench.example"
 AUTHORITY = "upstream.bench.example:9"
 EMAIL = "bench@example.com"
-SYSTEMS = ("direct", "haproxy", "postern")
-PATHS = {"direct": "tcp", "haproxy": "tls", "postern": "connect"}
+SYSTEMS = ["direct", "haproxy", "postern"]
+PATHS = {"direct": "tcp", "haproxy": "tls", "postern": "connect", "postern-before": "connect"}
+BEFORE_PROXY = None  # --before-proxy: another postern-proxy binary, as system "postern-before"
 BIN_DIR = None
 STARTED = []  # every Process, for cleanup
 
@@ -207,14 +208,13 @@ class Bench:
         with open(self.token_file, "w") as f:
             f.write(token + "\n")
         self.relays = {}
+        self.metrics = {}  # system -> its metrics address
         self.generation = 0
 
     def write_configs(self, authorize_address="127.0.0.1:1"):
         self.postern_config = os.path.join(self.workdir, "postern.yaml")
-        self.metrics_address = "127.0.0.1:%d" % free_port()
         config = {
             "address": "127.0.0.1:0",
-            "metrics_address": self.metrics_address,
             "authorize_service_url": "http://" + authorize_address,
             "shared_secret": self.secret,
             "certificate_file": self.pki["cert"],
@@ -274,8 +274,15 @@ backend upstream
                         raise RuntimeError("haproxy did not start:\n" + open(log).read()[-3000:])
                     time.sleep(0.05)
         else:
-            process = Process("postern-proxy", [binary("proxy/postern-proxy"), "--config",
-                                                self.postern_config], log)
+            # Its own config: each postern process serves metrics on its own port.
+            config_path = os.path.join(self.workdir, "%s-%d.yaml" % (system, self.generation))
+            with open(self.postern_config) as f:
+                config = json.load(f)
+            self.metrics[system] = config["metrics_address"] = "127.0.0.1:%d" % free_port()
+            with open(config_path, "w") as f:
+                json.dump(config, f, indent=2)
+            program = BEFORE_PROXY if system == "postern-before" else binary("proxy/postern-proxy")
+            process = Process(system, [program, "--config", config_path], log)
             address = process.wait_for(r"listening on (\S+)").group(1)
         self.relays[system] = process
         return address, process.pid
@@ -289,7 +296,7 @@ backend upstream
         command = [binary("bench/proxy/tunnel_load"), "--path", PATHS[system], "--target", address]
         if system != "direct":
             command += ["--ca-file", self.pki["ca"], "--server-name", SERVER_NAME]
-        if system == "postern":
+        if PATHS[system] == "connect":
             command += ["--authority", AUTHORITY, "--token-file", self.token_file]
         return command + [str(x) for x in extra]
 
@@ -323,9 +330,9 @@ backend upstream
                 "client_cpu_s_per_gib": out["client_cpu_s"] / gib, "load": load,
                 "machine_busy_cores": busy}
 
-    def check_seconds(self):
+    def check_seconds(self, system):
         """(sum, count) of postern's authorize_duration histogram: the Check round trips."""
-        with urllib.request.urlopen("http://%s/metrics" % self.metrics_address, timeout=10) as r:
+        with urllib.request.urlopen("http://%s/metrics" % self.metrics[system], timeout=10) as r:
             text = r.read().decode()
         total = count = 0.0
         for line in text.splitlines():
@@ -336,12 +343,12 @@ backend upstream
         return total, count
 
     def setup(self, system, address, pid):
-        check_before = self.check_seconds() if system == "postern" else None
+        check_before = self.check_seconds(system) if PATHS[system] == "connect" else None
         out, cpu, load, busy = self.measured(pid, lambda: self.run_load(
             system, address, "--mode", "setup", "--count", self.args.setups, "--warmup", 200))
         check_ms = None
         if check_before is not None:
-            total, count = self.check_seconds()
+            total, count = self.check_seconds(system)
             check_ms = 1000 * (total - check_before[0]) / max(1, count - check_before[1])
         return {"system": system, "p50_ms": out["total_ms"]["p50"],
                 "p90_ms": out["total_ms"]["p90"], "p99_ms": out["total_ms"]["p99"],
@@ -558,8 +565,16 @@ def main():
     parser.add_argument("--workdir", help="keep configs and logs here (default: a temp dir)")
     parser.add_argument("--no-build", action="store_true", help="use the last -c opt build")
     parser.add_argument("--markdown", action="store_true", help="tables as Markdown")
+    parser.add_argument("--before-proxy", metavar="BINARY",
+                        help="also measure this postern-proxy build (e.g. main's), as "
+                             "system postern-before, for a before/after comparison")
     args = parser.parse_args()
     systems = [s for s in args.systems.split(",") if s]
+    global BEFORE_PROXY
+    if args.before_proxy:
+        BEFORE_PROXY = os.path.abspath(args.before_proxy)
+        SYSTEMS.append("postern-before")
+        systems.append("postern-before")
     only = set(args.only.split(","))
     idle_counts = [int(c) for c in args.idle.split(",") if c]
 
