@@ -501,7 +501,8 @@ def plot(results, out_dir):
     with open(data, "w") as f:
         f.write("# system up_mib_s down_mib_s setup_p50_ms setup_p99_ms %s\n" %
                 " ".join("idle_kib_%d" % c for c in counts))
-        for system in SYSTEMS:
+        measured = {r["system"] for rows in results.values() for r in rows}
+        for system in [s for s in SYSTEMS if s in measured]:
             s = by_setup.get(system, {})
             idle = [by_idle.get((system, c)) for c in counts]
             f.write("%s %s %s %s %s %s\n" % (
@@ -533,6 +534,7 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set key top left
 set yrange [0:*]
+set offsets 0, 0, graph 0.3, 0
 set grid ytics
 set title 'Bulk throughput, one tunnel (MiB/s, higher is better)'
 set ylabel 'MiB/s'
