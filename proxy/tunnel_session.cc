@@ -28,6 +28,7 @@
 #include "common/tunnel/connect_request.h"
 #include "common/tunnel/error_answer.h"
 #include "common/tunnel/relay.h"
+#include "common/tunnel/tls_socket.h"
 #include "proxy/access_log.h"
 #include "proxy/admission.h"
 #include "proxy/authenticate/authenticate_handler.h"
@@ -43,7 +44,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
-using TlsStream = asio::ssl::stream<tcp::socket>;
 
 // Bytes read per call while waiting for the request head. Most requests fit
 // in one read; the parser keeps what it needs across reads.
@@ -93,7 +93,7 @@ class TunnelSession {
         state_(std::move(state)),
         config_(*state_->config),
         started_(Clock::now()),
-        tls_(std::move(client), *state_->tls_context),
+        tls_(std::move(client), state_->tls_context->native_handle()),
         deadline_(tls_.get_executor(), ToClock(config_.request_header_timeout)) {}
 
   asio::awaitable<void> Run() {
@@ -149,9 +149,8 @@ class TunnelSession {
   // fail it get no access-log line: they never spoke HTTP (port scanners,
   // load balancer health checks, clients that distrust the certificate).
   asio::awaitable<bool> Handshake() {
-    auto result = co_await (
-        tls_.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable)) ||
-        deadline_.async_wait(asio::as_tuple(asio::use_awaitable)));
+    auto result = co_await (tls_.async_handshake(asio::as_tuple(asio::use_awaitable)) ||
+                            deadline_.async_wait(asio::as_tuple(asio::use_awaitable)));
     std::string failure;
     if (result.index() == 1) {
       failure = !std::get<0>(std::get<1>(result)) ? "timed out" : kShutdown;
@@ -168,18 +167,19 @@ class TunnelSession {
   // Serve handles the request on an established TLS connection and sets
   // record_ accordingly; the caller closes and logs.
   asio::awaitable<void> Serve() {
-    tunnel::ConnectRequestParser parser;
-    std::optional<std::string> rest = co_await ReadRequestHead(parser);
+    // Optional so that it can go once the tunnel is admitted.
+    std::optional<tunnel::ConnectRequestParser> parser(std::in_place);
+    std::optional<std::string> rest = co_await ReadRequestHead(*parser);
     if (!rest.has_value()) co_return;
     if (!parser_done_) {
-      if (parser.error().status == 405) {
-        co_await AnswerNonConnect(parser, *std::move(rest));
+      if (parser->error().status == 405) {
+        co_await AnswerNonConnect(*parser, *std::move(rest));
       } else {
-        co_await Refuse(parser.error().status, parser.error().reason, parser.error().reason);
+        co_await Refuse(parser->error().status, parser->error().reason, parser->error().reason);
       }
       co_return;
     }
-    const tunnel::ConnectRequest& request = parser.request();
+    const tunnel::ConnectRequest& request = parser->request();
     record_.authority = request.authority;
     const config::Route* route = config_.FindRoute(request.authority);
     if (route == nullptr) {
@@ -192,6 +192,9 @@ class TunnelSession {
     route_metrics_ = &environment_.metrics->ForRoute(route->key);
 
     if (!co_await Admit(*route, request)) co_return;
+    // The head (with its token) is no longer needed; a tunnel may stay open
+    // for days, so give its memory back now. `request` is not used below.
+    parser.reset();
 
     absl::StatusOr<tcp::socket> upstream =
         co_await DialUpstream(route->upstream.host, static_cast<uint16_t>(route->upstream.port),
@@ -223,11 +226,12 @@ class TunnelSession {
   // over: the client left, the deadline passed (answered 408), or shutdown.
   asio::awaitable<std::optional<std::string>> ReadRequestHead(
       tunnel::ConnectRequestParser& parser) {
-    std::string buffer(kRequestReadSize, '\0');
+    // Not zero-filled: only what a read writes becomes resident.
+    std::unique_ptr<char[]> buffer(new char[kRequestReadSize]);
     for (;;) {
-      auto result = co_await (
-          tls_.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable)) ||
-          deadline_.async_wait(asio::as_tuple(asio::use_awaitable)));
+      auto result = co_await (tls_.async_read_some(asio::buffer(buffer.get(), kRequestReadSize),
+                                                   asio::as_tuple(asio::use_awaitable)) ||
+                              deadline_.async_wait(asio::as_tuple(asio::use_awaitable)));
       if (result.index() == 1) {
         if (std::get<0>(std::get<1>(result))) {
           record_.close_reason = kShutdown;
@@ -241,7 +245,7 @@ class TunnelSession {
       }
       auto [ec, n] = std::get<0>(result);
       if (n > 0) {
-        const std::string_view piece(buffer.data(), n);
+        const std::string_view piece(buffer.get(), n);
         const auto progress = parser.Feed(piece);
         if (progress != tunnel::ConnectRequestParser::Progress::kNeedMore) {
           parser_done_ = progress == tunnel::ConnectRequestParser::Progress::kDone;
@@ -374,7 +378,7 @@ class TunnelSession {
   const std::shared_ptr<const ServingState> state_;
   const config::Config& config_;
   const Clock::time_point started_;
-  TlsStream tls_;
+  tunnel::TlsSocket tls_;
   // Ends the handshake and the wait for the request head.
   asio::steady_timer deadline_;
   std::string source_ip_;

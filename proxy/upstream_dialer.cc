@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -74,8 +75,10 @@ asio::awaitable<absl::StatusOr<tcp::socket>> DialEndpoints(std::vector<tcp::endp
   }
 }
 
-asio::awaitable<absl::StatusOr<tcp::socket>> DialUpstream(std::string host, uint16_t port,
-                                                          Clock::duration timeout) {
+namespace {
+
+asio::awaitable<absl::StatusOr<tcp::socket>> ResolveAndDial(std::string host, uint16_t port,
+                                                            Clock::duration timeout) {
   co_await asio::this_coro::throw_if_cancelled(false);
   const std::string target = Target(host, port);
   try {
@@ -101,6 +104,18 @@ asio::awaitable<absl::StatusOr<tcp::socket>> DialUpstream(std::string host, uint
   } catch (const std::exception& e) {
     co_return absl::InternalError(absl::StrCat("dialing upstream ", target, ": ", e.what()));
   }
+}
+
+}  // namespace
+
+asio::awaitable<absl::StatusOr<tcp::socket>> DialUpstream(std::string host, uint16_t port,
+                                                          Clock::duration timeout) {
+  // An address needs no resolver: Asio's runs getaddrinfo on a thread of its
+  // own, a round trip between threads on every tunnel's setup.
+  boost::system::error_code not_an_address;
+  const asio::ip::address address = asio::ip::make_address(host, not_an_address);
+  if (not_an_address) return ResolveAndDial(std::move(host), port, timeout);
+  return DialEndpoints({tcp::endpoint(address, port)}, Target(host, port), timeout);
 }
 
 int DialFailureStatus(const absl::Status& status) {

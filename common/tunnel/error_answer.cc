@@ -24,6 +24,7 @@ using tcp = asio::ip::tcp;
 
 tcp::socket& Socket(tcp::socket& socket) { return socket; }
 tcp::socket& Socket(asio::ssl::stream<tcp::socket>& stream) { return stream.next_layer(); }
+tcp::socket& Socket(TlsSocket& stream) { return stream.next_layer(); }
 
 bool Cancelled(const asio::cancellation_state& state) {
   return state.cancelled() != asio::cancellation_type::none;
@@ -91,6 +92,11 @@ asio::awaitable<absl::Status> SendErrorAnswer(tcp::socket& stream, std::string a
 
 asio::awaitable<absl::Status> SendErrorAnswer(asio::ssl::stream<tcp::socket>& stream,
                                               std::string answer, ErrorAnswerOptions options) {
+  return Send(stream, std::move(answer), options);
+}
+
+asio::awaitable<absl::Status> SendErrorAnswer(TlsSocket& stream, std::string answer,
+                                              ErrorAnswerOptions options) {
   return Send(stream, std::move(answer), options);
 }
 

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/tunnel/tls_socket.h"
 
 namespace postern::tunnel {
 
@@ -44,6 +45,8 @@ boost::asio::awaitable<absl::Status> SendErrorAnswer(boost::asio::ip::tcp::socke
 boost::asio::awaitable<absl::Status> SendErrorAnswer(
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket>& stream, std::string answer,
     ErrorAnswerOptions options = {});
+boost::asio::awaitable<absl::Status> SendErrorAnswer(TlsSocket& stream, std::string answer,
+                                                     ErrorAnswerOptions options = {});
 
 }  // namespace postern::tunnel
 

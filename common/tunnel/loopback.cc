@@ -105,4 +105,22 @@ std::pair<TlsStream, TlsStream> TlsPair(asio::io_context& io, TestTls& tls) {
   return {std::move(client), std::move(server)};
 }
 
+std::pair<TlsStream, TlsSocket> TlsSocketPair(asio::io_context& io, TestTls& tls) {
+  auto [a, b] = TcpPair(io);
+  TlsStream client(std::move(a), tls.client);
+  TlsSocket server(std::move(b), tls.server.native_handle());
+  boost::system::error_code client_ec = asio::error::would_block;
+  boost::system::error_code server_ec = asio::error::would_block;
+  client.async_handshake(TlsStream::client, [&](boost::system::error_code ec) { client_ec = ec; });
+  server.async_handshake([&](boost::system::error_code ec) { server_ec = ec; });
+  io.restart();
+  io.run();
+  io.restart();
+  if (client_ec || server_ec) {
+    throw std::runtime_error("test TLS handshake failed: client: " + client_ec.message() +
+                             ", server: " + server_ec.message());
+  }
+  return {std::move(client), std::move(server)};
+}
+
 }  // namespace postern::tunnel::testing

@@ -14,6 +14,8 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <utility>
 
+#include "common/tunnel/tls_socket.h"
+
 namespace postern::tunnel::testing {
 
 using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
@@ -38,6 +40,9 @@ struct TestTls {
 // handshakes completed, by running `io` until they are (so `io` must have no
 // other work). Throws on failure.
 std::pair<TlsStream, TlsStream> TlsPair(boost::asio::io_context& io, TestTls& tls);
+
+// TlsSocketPair is TlsPair with the proxy's server end: a TlsSocket.
+std::pair<TlsStream, TlsSocket> TlsSocketPair(boost::asio::io_context& io, TestTls& tls);
 
 }  // namespace postern::tunnel::testing
 

@@ -32,6 +32,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/socket_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -46,6 +47,7 @@
 #include <utility>
 
 #include "common/tunnel/byte_stream.h"
+#include "common/tunnel/tls_socket.h"
 
 namespace postern::tunnel {
 
@@ -140,10 +142,152 @@ inline bool Cancelled(const boost::asio::cancellation_state& state) {
   return state.cancelled() != boost::asio::cancellation_type::none;
 }
 
-// One direction: `from` -> `to`.
+// Relay buffers are lent per read, from a small per-thread pool, to
+// streams the relay can poll (see Polling): an idle tunnel then holds no
+// buffer at all, and a busy worker thread reuses a few warm ones.
+// AcquireBuffer never returns null (it allocates when the pool has none of
+// `size`); ReleaseBuffer keeps up to a few per thread and frees the rest.
+std::unique_ptr<char[]> AcquireBuffer(std::size_t size);
+void ReleaseBuffer(std::unique_ptr<char[]> buffer, std::size_t size);
+
+class LentBuffer {
+ public:
+  explicit LentBuffer(std::size_t size) : size_(size), data_(AcquireBuffer(size)) {}
+  ~LentBuffer() { ReleaseBuffer(std::move(data_), size_); }
+  LentBuffer(const LentBuffer&) = delete;
+  LentBuffer& operator=(const LentBuffer&) = delete;
+  char* data() { return data_.get(); }
+  std::size_t size() const { return size_; }
+
+ private:
+  std::size_t size_;
+  std::unique_ptr<char[]> data_;
+};
+
+// Polling<S> is defined for streams that can say "readable" without a
+// buffer and then be read without blocking; Copy then borrows its buffer
+// only while bytes are moving. Other streams (Asio's ssl::stream, stdin)
+// keep one buffer for the life of the direction.
+template <typename S>
+struct Polling;
+
+template <>
+struct Polling<boost::asio::ip::tcp::socket> {
+  static void Prepare(boost::asio::ip::tcp::socket& socket) {
+    boost::system::error_code ignored;
+    socket.non_blocking(true, ignored);  // once: every call is an ioctl
+  }
+  static auto Wait(boost::asio::ip::tcp::socket& socket) {
+    return socket.async_wait(boost::asio::socket_base::wait_read,
+                             boost::asio::as_tuple(boost::asio::use_awaitable));
+  }
+  static std::size_t TryRead(boost::asio::ip::tcp::socket& socket,
+                             boost::asio::mutable_buffer buffer, boost::system::error_code& ec) {
+    return socket.read_some(buffer, ec);
+  }
+};
+
+template <>
+struct Polling<TlsSocket> {
+  static void Prepare(TlsSocket&) {}
+  static auto Wait(TlsSocket& tls) {
+    return tls.async_wait_readable(boost::asio::as_tuple(boost::asio::use_awaitable));
+  }
+  static std::size_t TryRead(TlsSocket& tls, boost::asio::mutable_buffer buffer,
+                             boost::system::error_code& ec) {
+    return tls.TryReadSome(buffer, ec);
+  }
+};
+
+template <typename S>
+concept PollableStream = requires(S& stream, boost::asio::mutable_buffer buffer,
+                                  boost::system::error_code& ec) {
+  Polling<S>::Prepare(stream);
+  Polling<S>::Wait(stream);
+  { Polling<S>::TryRead(stream, buffer, ec) } -> std::same_as<std::size_t>;
+};
+
+// Sends `initial` (bytes that arrived with the handshake) before the copy
+// proper. False: the direction is over (failed or cancelled).
+template <typename To>
+boost::asio::awaitable<bool> SendInitial(To& to, Side to_side, std::string initial, uint64_t& bytes,
+                                         State& state,
+                                         const boost::asio::cancellation_state& cancellation) {
+  namespace asio = boost::asio;
+  if (initial.empty()) co_return true;
+  auto [ec, n] =
+      co_await asio::async_write(to, asio::buffer(initial), asio::as_tuple(asio::use_awaitable));
+  bytes += n;
+  if (ec) {
+    if (!Cancelled(cancellation)) state.Failed(to_side, ec);
+    co_return false;
+  }
+  co_return true;
+}
+
+// One direction, `from` -> `to`, for a pollable `from`: wait for bytes with
+// no buffer held, then borrow one and read until the stream has nothing more.
 template <typename From, typename To>
-boost::asio::awaitable<void> Copy(From& from, To& to, Side from_side, std::string initial,
-                                  std::size_t buffer_size, uint64_t& bytes, State& state) {
+requires PollableStream<From> boost::asio::awaitable<void> Copy(From& from, To& to, Side from_side,
+                                                                std::string initial,
+                                                                std::size_t buffer_size,
+                                                                uint64_t& bytes, State& state) {
+  namespace asio = boost::asio;
+  co_await asio::this_coro::throw_if_cancelled(false);
+  const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
+  const Side to_side = from_side == Side::kClient ? Side::kUpstream : Side::kClient;
+  if (!co_await SendInitial(to, to_side, std::move(initial), bytes, state, cancellation)) {
+    co_return;
+  }
+  buffer_size = std::max<std::size_t>(buffer_size, 4096);
+  Polling<From>::Prepare(from);
+  for (;;) {
+    if (Cancelled(cancellation)) co_return;
+    auto [wait_ec] = co_await Polling<From>::Wait(from);
+    if (Cancelled(cancellation)) co_return;
+    if (wait_ec) {
+      state.Failed(from_side, wait_ec);
+      co_return;
+    }
+    LentBuffer buffer(buffer_size);
+    for (;;) {
+      boost::system::error_code read_ec;
+      const std::size_t n =
+          Polling<From>::TryRead(from, asio::buffer(buffer.data(), buffer.size()), read_ec);
+      if (n > 0) {
+        state.Touch();
+        if (Cancelled(cancellation)) co_return;
+        auto [write_ec, written] = co_await asio::async_write(to, asio::buffer(buffer.data(), n),
+                                                              asio::as_tuple(asio::use_awaitable));
+        bytes += written;
+        if (write_ec) {
+          if (!Cancelled(cancellation)) state.Failed(to_side, write_ec);
+          co_return;
+        }
+        state.Touch();
+        if (Cancelled(cancellation)) co_return;
+        continue;
+      }
+      if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) break;
+      if (!read_ec) break;  // nothing read and no error: wait again
+      if (!IsEndOfStream(read_ec)) {
+        state.Failed(from_side, read_ec);
+        co_return;
+      }
+      co_await ShutdownSend(to);
+      state.Finished(from_side);
+      co_return;
+    }
+  }
+}
+
+// One direction: `from` -> `to`, for any ByteStream `from`.
+template <typename From, typename To>
+requires(!PollableStream<From>) boost::asio::awaitable<void> Copy(From& from, To& to,
+                                                                  Side from_side,
+                                                                  std::string initial,
+                                                                  std::size_t buffer_size,
+                                                                  uint64_t& bytes, State& state) {
   namespace asio = boost::asio;
   // Cancellation is checked by hand below rather than thrown: the loop has
   // nothing to unwind and exceptions would cost more than the check.
@@ -201,6 +345,9 @@ inline boost::asio::awaitable<void> Watchdog(State& state,
                                              std::chrono::steady_clock::duration max_duration) {
   namespace asio = boost::asio;
   using Clock = std::chrono::steady_clock;
+  // Nothing to watch (the default for TCP routes): end at once rather than
+  // keep a timer and a coroutine frame for the life of an idle tunnel.
+  if (idle_timeout.count() <= 0 && max_duration.count() <= 0) co_return;
   co_await asio::this_coro::throw_if_cancelled(false);
   const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
   asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -300,6 +447,7 @@ extern template boost::asio::awaitable<RelayResult> Relay(TcpSocket&, TlsStream&
 extern template boost::asio::awaitable<RelayResult> Relay(TcpSocket&, TcpSocket&, RelayOptions);
 extern template boost::asio::awaitable<RelayResult> Relay(StdioStream&, TlsStream&, RelayOptions);
 extern template boost::asio::awaitable<RelayResult> Relay(StdioStream&, TcpSocket&, RelayOptions);
+extern template boost::asio::awaitable<RelayResult> Relay(TlsSocket&, TcpSocket&, RelayOptions);
 
 }  // namespace postern::tunnel
 

@@ -56,6 +56,10 @@ void Close(TlsStream& stream) {
   error_code ignored;
   stream.lowest_layer().close(ignored);
 }
+void Close(TlsSocket& stream) {
+  error_code ignored;
+  stream.lowest_layer().close(ignored);
+}
 
 tcp::socket& Lowest(tcp::socket& socket) { return socket; }
 tcp::socket& Lowest(TlsStream& stream) { return stream.next_layer(); }
@@ -135,6 +139,33 @@ struct Tls12ToTcp : TlsToTcp {
   static constexpr int kMaxTlsVersion = TLS1_2_VERSION;
 };
 
+// The proxy's shape as the proxy runs it: its end of the client's TLS is a
+// TlsSocket (OpenSSL on the socket), which the relay polls.
+struct TlsSocketToTcp {
+  using ClientEnd = TlsStream;
+  using Client = TlsSocket;
+  using Upstream = tcp::socket;
+  static std::pair<ClientEnd, Client> MakeClient(asio::io_context& io, TestTls& tls) {
+    return testing::TlsSocketPair(io, tls);
+  }
+  static std::pair<Upstream, Upstream> MakeUpstream(asio::io_context& io, TestTls&) {
+    return testing::TcpPair(io);
+  }
+};
+struct Tls12SocketToTcp : TlsSocketToTcp {
+  static constexpr int kMaxTlsVersion = TLS1_2_VERSION;
+};
+
+template <typename Kind>
+struct ClientEndOf {
+  using type = typename Kind::Client;
+};
+template <typename Kind>
+requires requires { typename Kind::ClientEnd; }
+struct ClientEndOf<Kind> {
+  using type = typename Kind::ClientEnd;
+};
+
 template <typename Kind>
 constexpr int MaxTlsVersion() {
   if constexpr (requires { Kind::kMaxTlsVersion; }) {
@@ -148,6 +179,7 @@ template <typename Kind>
 class RelayTest : public ::testing::Test {
  protected:
   using Client = typename Kind::Client;
+  using ClientEnd = typename ClientEndOf<Kind>::type;
   using Upstream = typename Kind::Upstream;
 
   RelayTest() : tls_(MaxTlsVersion<Kind>()) {
@@ -191,14 +223,16 @@ class RelayTest : public ::testing::Test {
 
   asio::io_context io_;
   TestTls tls_;
-  std::optional<Client> client_end_, client_;
+  std::optional<ClientEnd> client_end_;
+  std::optional<Client> client_;
   std::optional<Upstream> upstream_end_, upstream_;
   RelayResult result_;
   bool relay_done_ = false;
   int running_ = 0;
 };
 
-using Kinds = ::testing::Types<TcpToTcp, TlsToTcp, Tls12ToTcp, TlsToTls>;
+using Kinds =
+    ::testing::Types<TcpToTcp, TlsToTcp, Tls12ToTcp, TlsToTls, TlsSocketToTcp, Tls12SocketToTcp>;
 TYPED_TEST_SUITE(RelayTest, Kinds);
 
 TYPED_TEST(RelayTest, CarriesBytesBothWaysAfterInitialBytes) {

@@ -32,6 +32,7 @@ using TlsStream = asio::ssl::stream<tcp::socket>;
 
 tcp::socket& Socket(tcp::socket& socket) { return socket; }
 tcp::socket& Socket(TlsStream& stream) { return stream.next_layer(); }
+tcp::socket& Socket(tunnel::TlsSocket& stream) { return stream.next_layer(); }
 
 AuthenticateResponse Plain(int status, std::string sentence) {
   AuthenticateResponse response;
@@ -153,6 +154,12 @@ asio::awaitable<void> ServeAuthenticateRequest(tcp::socket& stream, Authenticate
 }
 
 asio::awaitable<void> ServeAuthenticateRequest(TlsStream& stream, AuthenticateHandler& handler,
+                                               std::string already_read, ServeOptions options) {
+  return Serve(stream, handler, std::move(already_read), options);
+}
+
+asio::awaitable<void> ServeAuthenticateRequest(tunnel::TlsSocket& stream,
+                                               AuthenticateHandler& handler,
                                                std::string already_read, ServeOptions options) {
   return Serve(stream, handler, std::move(already_read), options);
 }

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/tunnel/tls_socket.h"
 #include "proxy/authenticate/authenticate_handler.h"
 
 namespace postern::authenticate {
@@ -48,6 +49,11 @@ boost::asio::awaitable<void> ServeAuthenticateRequest(boost::asio::ip::tcp::sock
 boost::asio::awaitable<void> ServeAuthenticateRequest(
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket>& stream, AuthenticateHandler& handler,
     std::string already_read, ServeOptions options = {});
+// The proxy's own TLS connection type (common/tunnel/tls_socket.h).
+boost::asio::awaitable<void> ServeAuthenticateRequest(tunnel::TlsSocket& stream,
+                                                      AuthenticateHandler& handler,
+                                                      std::string already_read,
+                                                      ServeOptions options = {});
 
 }  // namespace postern::authenticate
 

@@ -1,0 +1,151 @@
+#include "common/tunnel/tls_socket.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <string>
+
+#include "common/tunnel/byte_stream.h"
+#include "common/tunnel/loopback.h"
+#include "gtest/gtest.h"
+
+namespace postern::tunnel {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using namespace asio::experimental::awaitable_operators;
+using namespace std::chrono_literals;
+using testing::TestTls;
+using testing::TlsStream;
+
+constexpr auto kDeadline = 30s;  // a hung test fails instead of blocking
+
+class TlsSocketTest : public ::testing::Test {
+ protected:
+  TlsSocketTest() {
+    auto [client, server] = testing::TlsSocketPair(io_, tls_);
+    client_.emplace(std::move(client));
+    server_.emplace(std::move(server));
+  }
+
+  template <typename F>
+  void Run(F&& coroutine) {
+    bool done = false;
+    asio::co_spawn(io_, std::forward<F>(coroutine), [&](std::exception_ptr e) {
+      done = true;
+      if (e) std::rethrow_exception(e);
+    });
+    io_.run_for(kDeadline);
+    ASSERT_TRUE(done) << "did not finish within the deadline";
+  }
+
+  asio::io_context io_;
+  TestTls tls_;
+  std::optional<TlsStream> client_;
+  std::optional<TlsSocket> server_;
+};
+
+TEST_F(TlsSocketTest, TryReadSomeSaysWouldBlockUntilBytesArriveThenFillsFromSeveralRecords) {
+  Run([&]() -> asio::awaitable<void> {
+    error_code ec;
+    char buffer[64 * 1024];
+    EXPECT_EQ(server_->TryReadSome(asio::buffer(buffer), ec), 0u);
+    EXPECT_EQ(ec, asio::error::would_block) << ec.message();
+
+    // Three records of 10,000 bytes (Asio writes one record per call).
+    std::string sent;
+    for (char c : {'a', 'b', 'c'}) {
+      std::string record(10000, c);
+      auto [write_ec, n] = co_await asio::async_write(*client_, asio::buffer(record),
+                                                      asio::as_tuple(asio::use_awaitable));
+      EXPECT_FALSE(write_ec) << write_ec.message();
+      sent += record;
+    }
+    std::string received;
+    while (received.size() < sent.size()) {
+      auto [wait_ec] = co_await server_->async_wait_readable(asio::as_tuple(asio::use_awaitable));
+      EXPECT_FALSE(wait_ec) << wait_ec.message();
+      if (wait_ec) co_return;
+      for (;;) {
+        const std::size_t n = server_->TryReadSome(asio::buffer(buffer), ec);
+        if (n == 0) break;
+        received.append(buffer, n);
+      }
+      EXPECT_TRUE(ec == asio::error::would_block || !ec) << ec.message();
+      if (ec && ec != asio::error::would_block) co_return;
+    }
+    EXPECT_TRUE(received == sent) << "received " << received.size() << " bytes, not in order";
+  });
+}
+
+TEST_F(TlsSocketTest, CancelledReadEndsAtOnceAndTheConnectionStillWorks) {
+  Run([&]() -> asio::awaitable<void> {
+    char buffer[1024];
+    asio::steady_timer timer(io_, 10ms);
+    auto first = co_await (
+        server_->async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable)) ||
+        timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    EXPECT_EQ(first.index(), 1u) << "the read completed with nothing sent";
+
+    co_await asio::async_write(*client_, asio::buffer("after", 5), asio::use_awaitable);
+    auto [ec, n] = co_await asio::async_read(*server_, asio::buffer(buffer, 5),
+                                             asio::as_tuple(asio::use_awaitable));
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_EQ(std::string(buffer, n), "after");
+  });
+}
+
+TEST_F(TlsSocketTest, CloseNotifyIsEndOfStreamAndTheOtherDirectionKeepsGoing) {
+  Run([&]() -> asio::awaitable<void> {
+    co_await ShutdownSend(*client_);  // close_notify, then FIN
+    char buffer[1024];
+    auto [ec, n] = co_await server_->async_read_some(asio::buffer(buffer),
+                                                     asio::as_tuple(asio::use_awaitable));
+    EXPECT_EQ(ec, asio::error::eof) << ec.message();
+    EXPECT_TRUE(IsEndOfStream(ec));
+
+    co_await asio::async_write(*server_, asio::buffer("reply", 5), asio::use_awaitable);
+    co_await ShutdownSend(*server_);
+    std::string reply;
+    for (;;) {
+      auto [read_ec, got] = co_await client_->async_read_some(asio::buffer(buffer),
+                                                              asio::as_tuple(asio::use_awaitable));
+      reply.append(buffer, got);
+      if (read_ec) {
+        EXPECT_EQ(read_ec, asio::error::eof) << "the server's close_notify: " << read_ec.message();
+        break;
+      }
+    }
+    EXPECT_EQ(reply, "reply");
+  });
+}
+
+TEST(TlsSocketHandshakeTest, ClientThatRejectsTheCertificateFailsTheHandshakeCleanly) {
+  asio::io_context io;
+  TestTls tls;
+  TestTls other;  // its client trusts a different certificate
+  auto [a, b] = testing::TcpPair(io);
+  TlsStream client(std::move(a), other.client);
+  TlsSocket server(std::move(b), tls.server.native_handle());
+  error_code client_ec = asio::error::would_block, server_ec = asio::error::would_block;
+  client.async_handshake(TlsStream::client, [&](error_code ec) {
+    client_ec = ec;
+    error_code ignored;
+    client.lowest_layer().close(ignored);  // as a client would, after its alert
+  });
+  server.async_handshake([&](error_code ec) { server_ec = ec; });
+  io.run_for(kDeadline);
+  EXPECT_TRUE(client_ec) << "the client accepted an unknown certificate";
+  EXPECT_TRUE(server_ec) << "the server completed a handshake the client refused";
+  EXPECT_NE(server_ec, asio::error::would_block) << "the server handshake never completed";
+}
+
+}  // namespace
+}  // namespace postern::tunnel
