@@ -1,12 +1,15 @@
 #include "common/tunnel/tls_socket.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <cstdint>
 #include <utility>
 
 namespace postern::tunnel {
@@ -15,6 +18,65 @@ namespace {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
+// A socket BIO that sends with MSG_NOSIGNAL: OpenSSL's own uses write(2),
+// which raises SIGPIPE when the peer has gone, and a library must not
+// depend on every program that uses it ignoring that signal (Asio's sockets
+// do the same). The descriptor is the BIO's data; the BIO does not own it.
+int Descriptor(BIO* bio) { return static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio))); }
+
+bool WouldBlock(int error) {
+  return error == EAGAIN || error == EWOULDBLOCK || error == EINTR || error == EINPROGRESS;
+}
+
+int SocketWrite(BIO* bio, const char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  const ssize_t n = ::send(Descriptor(bio), data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
+  if (n < 0 && WouldBlock(errno)) BIO_set_retry_write(bio);
+  return static_cast<int>(n);
+}
+
+int SocketRead(BIO* bio, char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  const ssize_t n = ::recv(Descriptor(bio), data, static_cast<std::size_t>(size), 0);
+  if (n < 0 && WouldBlock(errno)) BIO_set_retry_read(bio);
+  return static_cast<int>(n);
+}
+
+long SocketControl(BIO* bio, int command, long, void* out) {
+  switch (command) {
+    case BIO_CTRL_FLUSH:
+      return 1;  // nothing is buffered here
+    case BIO_C_GET_FD:
+      if (out != nullptr) *static_cast<int*>(out) = Descriptor(bio);
+      return Descriptor(bio);
+    default:
+      return 0;
+  }
+}
+
+int SocketCreate(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+BIO* NewSocketBio(int fd) {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
+                                 "postern socket");
+    if (m == nullptr || BIO_meth_set_write(m, SocketWrite) != 1 ||
+        BIO_meth_set_read(m, SocketRead) != 1 || BIO_meth_set_ctrl(m, SocketControl) != 1 ||
+        BIO_meth_set_create(m, SocketCreate) != 1) {
+      BIO_meth_free(m);
+      return static_cast<BIO_METHOD*>(nullptr);
+    }
+    return m;
+  }();
+  if (method == nullptr) return nullptr;
+  BIO* bio = BIO_new(method);
+  if (bio != nullptr) BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd)));
+  return bio;
+}
+
 }  // namespace
 
 TlsSocket::TlsSocket(asio::ip::tcp::socket socket, SSL_CTX* context)
@@ -22,11 +84,13 @@ TlsSocket::TlsSocket(asio::ip::tcp::socket socket, SSL_CTX* context)
   error_code ignored;
   socket_.non_blocking(true, ignored);
   if (ssl_ == nullptr) return;
-  if (SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle())) != 1) {
+  BIO* bio = NewSocketBio(static_cast<int>(socket_.native_handle()));
+  if (bio == nullptr) {
     SSL_free(ssl_);
     ssl_ = nullptr;
     return;
   }
+  SSL_set_bio(ssl_, bio, bio);  // one reference, for both directions
   SSL_set_accept_state(ssl_);
   SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   // Read-ahead: one recv() per record (or more) instead of one for the
@@ -40,7 +104,8 @@ TlsSocket::TlsSocket(TlsSocket&& other) noexcept
       ssl_(std::exchange(other.ssl_, nullptr)),
       read_blocked_(other.read_blocked_),
       read_wants_write_(other.read_wants_write_),
-      close_notify_sent_(other.close_notify_sent_) {}
+      close_notify_sent_(other.close_notify_sent_),
+      read_end_(other.read_end_) {}
 
 TlsSocket::~TlsSocket() {
   if (ssl_ != nullptr) SSL_free(ssl_);  // the socket BIO does not own the descriptor
@@ -101,6 +166,10 @@ std::size_t TlsSocket::TryReadSome(asio::mutable_buffer buffer, error_code& ec) 
     ec = asio::error::no_memory;
     return 0;
   }
+  if (read_end_) {  // how the stream ended, kept: a reset is not read twice
+    ec = read_end_;
+    return 0;
+  }
   if (buffer.size() == 0) return 0;
   char* data = static_cast<char*>(buffer.data());
   std::size_t total = 0;
@@ -119,13 +188,12 @@ std::size_t TlsSocket::TryReadSome(asio::mutable_buffer buffer, error_code& ec) 
     }
     error_code read_error;
     const Step step = NoteRead(Failed(ret, read_error));
-    if (total > 0) break;  // report the bytes; the error or wait comes next call
-    if (step != Step::kDone) {
-      ec = asio::error::would_block;
-    } else {
-      ec = read_error;
+    if (step == Step::kDone) {
+      read_end_ = read_error;
       read_blocked_ = false;  // an ended stream must keep reporting, not wait
     }
+    if (total > 0) break;  // report the bytes; the end or the wait comes next call
+    ec = step == Step::kDone ? read_error : asio::error::would_block;
     return 0;
   }
   return total;

@@ -21,6 +21,9 @@
 // (relay.h: AsyncWaitReadable/TryReadSome), so the relay holds no buffer
 // for it while the tunnel is idle.
 //
+// Writes use send(MSG_NOSIGNAL): a peer that has gone is an error, never a
+// SIGPIPE.
+//
 // Thread-safety: like an Asio socket, one strand/thread at a time. At most
 // one read-side operation (handshake, async_read_some, TryReadSome or
 // async_wait_readable) and one write-side operation (async_write_some,
@@ -202,6 +205,7 @@ class TlsSocket {
   bool read_blocked_ = false;
   bool read_wants_write_ = false;
   bool close_notify_sent_ = false;
+  boost::system::error_code read_end_;  // set once reading has ended
 };
 
 // ShutdownSend (byte_stream.h) for a TlsSocket: close_notify, then a FIN.

@@ -127,6 +127,30 @@ TEST_F(TlsSocketTest, CloseNotifyIsEndOfStreamAndTheOtherDirectionKeepsGoing) {
   });
 }
 
+// This binary never ignores SIGPIPE: writing to a peer that has gone must
+// fail with an error, not end the process.
+TEST_F(TlsSocketTest, WritingAfterThePeerResetIsAnErrorNotASignal) {
+  Run([&]() -> asio::awaitable<void> {
+    client_->lowest_layer().set_option(asio::socket_base::linger(true, 0));
+    client_->lowest_layer().close();  // a reset
+    // The read takes the reset (ECONNRESET), as the relay's other direction
+    // would; the socket's next write then fails with EPIPE, which write(2)
+    // would turn into SIGPIPE.
+    char buffer[16];
+    auto [read_ec, n] = co_await server_->async_read_some(asio::buffer(buffer),
+                                                          asio::as_tuple(asio::use_awaitable));
+    EXPECT_TRUE(read_ec) << "read " << n << " bytes from a reset connection";
+    const std::string chunk(64 * 1024, 'x');
+    error_code ec;
+    for (int i = 0; i < 100 && !ec; ++i) {
+      auto [write_ec, written] = co_await asio::async_write(*server_, asio::buffer(chunk),
+                                                            asio::as_tuple(asio::use_awaitable));
+      ec = write_ec;
+    }
+    EXPECT_TRUE(ec) << "6.4 MB written to a reset connection without an error";
+  });
+}
+
 TEST(TlsSocketHandshakeTest, ClientThatRejectsTheCertificateFailsTheHandshakeCleanly) {
   asio::io_context io;
   TestTls tls;
