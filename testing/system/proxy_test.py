@@ -71,9 +71,11 @@ def service_account(config_path, email, *extra):
     return token
 
 
-def wait_for_access_line(process, client_port, timeout=20):
-    """The access-log line of the connection whose client port is `client_port`, once written."""
-    return harness.access_line(process, "127.0.0.1:%d" % client_port, timeout=timeout)
+def wait_for_access_line(process, client_port, timeout=20, start=0):
+    """The access-log line of the connection whose client port is `client_port`, once written
+    (only lines from index `start` on: see harness.access_line)."""
+    return harness.access_line(process, "127.0.0.1:%d" % client_port, timeout=timeout,
+                               start=start)
 
 
 def http_get(url, timeout=10):
@@ -350,7 +352,9 @@ class ProxyTest(unittest.TestCase):
             upstream.close()
 
     def connect(self, authority, token=None, **kwargs):
+        log_mark = len(self.deployment.proxy.lines())
         result = self.deployment.connect(authority, token, **kwargs)
+        result.log_mark = log_mark
         self.addCleanup(result.sock.close)
         return result
 
@@ -413,7 +417,8 @@ class ProxyTest(unittest.TestCase):
         result = self.connect("unknown.localhost.example:6379", self.token)
         self.assertEqual(result.status, 404)
         self.assertIn("unknown.localhost.example:6379", result.body)
-        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1])
+        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1],
+                                    start=result.log_mark)
         self.assertEqual(line["status"], 404)
         self.assertEqual(line["decision"], "")
         # authorize logs decisions in order: once the decision of a later
@@ -451,7 +456,8 @@ class ProxyTest(unittest.TestCase):
         result = self.connect("closed.localhost.example:1", self.token)
         self.assertEqual(result.status, 502)
         self.assertNotIn("127.0.0.1", result.body, "internal addresses stay in the log")
-        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1])
+        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1],
+                                    start=result.log_mark)
         self.assertEqual(line["status"], 502)
         self.assertIn("refused", line["close_reason"])
 
@@ -469,7 +475,8 @@ class ProxyTest(unittest.TestCase):
         answer = harness.recv_until(result.sock, b"\n", result.leftover)
         self.assertEqual(answer, b"got 14 bytes: hello upstream\n")
         self.assertEqual(result.sock.recv(100), b"", "then the upstream's end of stream")
-        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1])
+        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1],
+                                    start=result.log_mark)
         self.assertEqual(line["close_reason"], "client closed")
         self.assertEqual(line["bytes_up"], 14)
 
@@ -505,7 +512,8 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(sent, size)
         self.assertEqual(received, size)
         self.assertEqual(received_hash, sent_hash)
-        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1])
+        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1],
+                                    start=result.log_mark)
         self.assertEqual(line["bytes_up"], size)
         self.assertEqual(line["bytes_down"], size)
 
@@ -554,7 +562,8 @@ class ProxyTest(unittest.TestCase):
         started = time.monotonic()
         self.assertEqual(result.sock.recv(100), b"", "closed by the proxy")
         self.assertGreaterEqual(time.monotonic() - started, 0.9)
-        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1])
+        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1],
+                                    start=result.log_mark)
         self.assertEqual(line["close_reason"], "idle timeout")
 
     def test_route_timeout_ends_even_a_busy_tunnel(self):
@@ -569,7 +578,8 @@ class ProxyTest(unittest.TestCase):
         except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
             pass
         self.assertGreaterEqual(time.monotonic() - started, 0.9)
-        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1])
+        line = wait_for_access_line(self.deployment.proxy, result.sock.getsockname()[1],
+                                    start=result.log_mark)
         self.assertEqual(line["close_reason"], "max duration")
 
     def test_tls_session_resumes_on_another_replica(self):
