@@ -4,16 +4,34 @@
 #include <openssl/err.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <utility>
 
 namespace postern::tunnel {
 namespace {
+
+// ReadSome and WriteSome have SSL_read_ex/SSL_write_ex's contract (1 and the
+// count on success, else a value for SSL_get_error), built on SSL_read and
+// SSL_write because the _ex forms are OpenSSL-only and the CLI also builds
+// against BoringSSL. One call moves at most INT_MAX bytes, as theirs may.
+int ReadSome(SSL* ssl, void* data, std::size_t size, std::size_t* n) {
+  const int ret = SSL_read(ssl, data, static_cast<int>(std::min<std::size_t>(size, INT_MAX)));
+  *n = ret > 0 ? static_cast<std::size_t>(ret) : 0;
+  return ret > 0 ? 1 : ret;
+}
+
+int WriteSome(SSL* ssl, const void* data, std::size_t size, std::size_t* n) {
+  const int ret = SSL_write(ssl, data, static_cast<int>(std::min<std::size_t>(size, INT_MAX)));
+  *n = ret > 0 ? static_cast<std::size_t>(ret) : 0;
+  return ret > 0 ? 1 : ret;
+}
 
 namespace asio = boost::asio;
 using boost::system::error_code;
@@ -179,7 +197,7 @@ std::size_t TlsSocket::TryReadSome(asio::mutable_buffer buffer, error_code& ec) 
     ERR_clear_error();
     errno = 0;
     std::size_t n = 0;
-    const int ret = SSL_read_ex(ssl_, data + total, buffer.size() - total, &n);
+    const int ret = ReadSome(ssl_, data + total, buffer.size() - total, &n);
     if (ret == 1) {
       total += n;
       NoteRead(Step::kDone);
@@ -216,9 +234,9 @@ TlsSocket::Step TlsSocket::WriteStep::operator()(TlsSocket& tls, error_code& ec,
   if (buffer.size() == 0) return Step::kDone;
   ERR_clear_error();
   errno = 0;
-  if (SSL_write_ex(tls.ssl_, buffer.data(), buffer.size(), &n) == 1) return Step::kDone;
-  n = 0;
-  return tls.Failed(0, ec);
+  const int ret = WriteSome(tls.ssl_, buffer.data(), buffer.size(), &n);
+  if (ret == 1) return Step::kDone;
+  return tls.Failed(ret, ec);
 }
 
 TlsSocket::Step TlsSocket::WaitReadableStep::operator()(TlsSocket& tls, error_code&, std::size_t&) {
