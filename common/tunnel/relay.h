@@ -295,15 +295,9 @@ requires(!PollableStream<From>) boost::asio::awaitable<void> Copy(From& from, To
   const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
   const Side to_side = from_side == Side::kClient ? Side::kUpstream : Side::kClient;
 
-  if (!initial.empty()) {
-    auto [ec, n] =
-        co_await asio::async_write(to, asio::buffer(initial), asio::as_tuple(asio::use_awaitable));
-    bytes += n;
-    if (ec) {
-      if (!Cancelled(cancellation)) state.Failed(to_side, ec);
-      co_return;
-    }
-    std::string().swap(initial);
+  // SendInitial owns `initial`, so its bytes are freed before the copy proper.
+  if (!co_await SendInitial(to, to_side, std::move(initial), bytes, state, cancellation)) {
+    co_return;
   }
 
   buffer_size = std::max<std::size_t>(buffer_size, 4096);  // an empty buffer would spin
