@@ -15,7 +15,7 @@ constexpr char kBearerPrefix[] = "Bearer ";
 
 // ServiceToken returns the bearer token of the call's `authorization`
 // metadata, or an empty string when there is none.
-std::string ServiceToken(const grpc::CallbackServerContext& context) {
+std::string ServiceToken(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto [begin, end] = metadata.equal_range("authorization");
   if (begin == end || std::next(begin) != end) return "";  // none, or ambiguous
@@ -55,31 +55,28 @@ void LogDecision(const v1::CheckRequest& request, const CheckOutcome& outcome, a
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AuthorizeService::Check(grpc::CallbackServerContext* context,
-                                                  const v1::CheckRequest* request,
-                                                  v1::CheckResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+grpc::Status AuthorizeService::Answer(const grpc::ServerContextBase& context,
+                                      const v1::CheckRequest& request,
+                                      v1::CheckResponse* response) {
   const absl::Time start = absl::Now();
   std::shared_ptr<const RoutePolicies> policies = policies_->Get();
   const std::string& secret = policies->config().shared_secret;
 
-  const std::string service_token = ServiceToken(*context);
+  const std::string service_token = ServiceToken(context);
   absl::Status service_auth = service_token.empty()
                                   ? absl::UnauthenticatedError("no service token")
                                   : service_tokens_.Verify(service_token, secret, start);
   if (!service_auth.ok()) {
-    log::Warn("refused Check from %s: %s", context->peer(), std::string(service_auth.message()));
-    reactor->Finish(
-        grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "a valid service token is required"));
-    return reactor;
+    log::Warn("refused Check from %s: %s", context.peer(), std::string(service_auth.message()));
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "a valid service token is required");
   }
 
   CheckOutcome outcome = Decide(
       *policies,
-      CheckInput{.route = request->route(),
-                 .session_token = request->session_token(),
-                 .source_ip = request->source_ip(),
-                 .http_method = request->http_method().empty() ? "CONNECT" : request->http_method(),
+      CheckInput{.route = request.route(),
+                 .session_token = request.session_token(),
+                 .source_ip = request.source_ip(),
+                 .http_method = request.http_method().empty() ? "CONNECT" : request.http_method(),
                  .now = start});
   response->set_decision(ToProto(outcome.kind));
   for (const std::string& reason : outcome.reasons) response->add_reasons(reason);
@@ -91,9 +88,8 @@ grpc::ServerUnaryReactor* AuthorizeService::Check(grpc::CallbackServerContext* c
     for (const std::string& group : outcome.session->groups) identity->add_groups(group);
     identity->set_session_id(outcome.session->id);
   }
-  LogDecision(*request, outcome, start, absl::Now());
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  LogDecision(request, outcome, start, absl::Now());
+  return grpc::Status::OK;
 }
 
 }  // namespace postern::authorize

@@ -6,27 +6,30 @@
 // decision-log line (time, route, user, email, decision, reasons, latency);
 // never the token.
 //
-// Thread-safety: Check runs on gRPC's threads concurrently; it reads the
-// current RoutePolicies snapshot and takes no lock.
+// Thread-safety: Answer runs on the server's threads concurrently
+// (grpc_server.h); it reads the current RoutePolicies snapshot and takes no
+// lock.
 #ifndef POSTERN_AUTHORIZE_AUTHORIZE_SERVICE_H_
 #define POSTERN_AUTHORIZE_AUTHORIZE_SERVICE_H_
 
 #include "authorize/route_policies.h"
 #include "authorize/service_token_cache.h"
 #include "common/proto/authorize.grpc.pb.h"
+#include "grpcpp/server_context.h"
 #include "common/reload/snapshot.h"
 
 namespace postern::authorize {
 
-class AuthorizeService final : public v1::Authorize::CallbackService {
+class AuthorizeService final {
  public:
   // `policies` must outlive the service.
   explicit AuthorizeService(const reload::Snapshot<RoutePolicies>* policies)
       : policies_(policies) {}
 
-  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
-                                  const v1::CheckRequest* request,
-                                  v1::CheckResponse* response) override;
+  // Answer decides one Check call: fills `response` and returns OK, or
+  // returns UNAUTHENTICATED when the call has no valid service token.
+  grpc::Status Answer(const grpc::ServerContextBase& context, const v1::CheckRequest& request,
+                      v1::CheckResponse* response);
 
  private:
   const reload::Snapshot<RoutePolicies>* const policies_;

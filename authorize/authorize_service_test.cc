@@ -1,14 +1,17 @@
-// The Check service through a real gRPC server on a loopback port: the
-// decisions a proxy sees, service authentication, and reloads.
+// The Check service through the real server (AuthorizeServer) on a
+// loopback port: the decisions a proxy sees, service authentication,
+// reloads, the health service and shutdown.
 #include "authorize/authorize_service.h"
 
 #include <memory>
 #include <string>
 
 #include "absl/time/clock.h"
+#include "authorize/grpc_server.h"
 #include "authorize/route_policies.h"
 #include "common/config/config_loader.h"
 #include "common/crypto/base64.h"
+#include "common/proto/health.grpc.pb.h"
 #include "common/reload/reloader.h"
 #include "common/session/service_token.h"
 #include "common/session/session.h"
@@ -69,16 +72,19 @@ class AuthorizeServiceTest : public ::testing::Test {
     reloader_ = std::make_unique<reload::Reloader<RoutePolicies>>(
         [this] { return Build(config_text_); }, policies_.get());
     service_ = std::make_unique<AuthorizeService>(policies_.get());
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(port, 0);
-    stub_ = v1::Authorize::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                                       grpc::InsecureChannelCredentials()));
+    // Two threads, so that calls are also answered from a second queue.
+    absl::StatusOr<std::unique_ptr<AuthorizeServer>> server =
+        AuthorizeServer::Start(service_.get(), {.address = "127.0.0.1:0", .threads = 2});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    ASSERT_NE(server_->port(), 0);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::Authorize::NewStub(channel_);
   }
-  void TearDown() override { server_->Shutdown(); }
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown(absl::Seconds(1));
+  }
 
   grpc::Status Check(const std::string& route, const std::string& token, v1::CheckResponse* out,
                      const std::string& service_token = "default") {
@@ -103,7 +109,8 @@ class AuthorizeServiceTest : public ::testing::Test {
   std::unique_ptr<reload::Snapshot<RoutePolicies>> policies_;
   std::unique_ptr<reload::Reloader<RoutePolicies>> reloader_;
   std::unique_ptr<AuthorizeService> service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<AuthorizeServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Authorize::Stub> stub_;
 };
 
@@ -197,6 +204,90 @@ TEST_F(AuthorizeServiceTest, ReloadAppliesGoodFilesAndKeepsServingOnBadOnes) {
   EXPECT_FALSE(reloader_->Reload("test").ok());
   ASSERT_TRUE(Check("redis.corp.example.com:6379", bob, &response).ok());
   EXPECT_EQ(response.decision(), v1::CheckResponse::ALLOW);
+}
+
+}  // namespace
+}  // namespace postern::authorize
+
+namespace postern::authorize {
+namespace {
+
+using grpc::health::v1::Health;
+using grpc::health::v1::HealthCheckRequest;
+using grpc::health::v1::HealthCheckResponse;
+
+std::chrono::system_clock::time_point In(std::chrono::seconds s) {
+  return std::chrono::system_clock::now() + s;
+}
+
+TEST_F(AuthorizeServiceTest, HealthCheckSaysServingForTheServerAndCheckService) {
+  std::unique_ptr<Health::Stub> health = Health::NewStub(channel_);
+  for (const std::string service : {"", "postern.authorize.v1.Authorize"}) {
+    grpc::ClientContext context;
+    context.set_deadline(In(std::chrono::seconds(10)));
+    HealthCheckRequest request;
+    request.set_service(service);
+    HealthCheckResponse response;
+    grpc::Status status = health->Check(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << service << ": " << status.error_message();
+    EXPECT_EQ(response.status(), HealthCheckResponse::SERVING) << service;
+  }
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(10)));
+  HealthCheckRequest request;
+  request.set_service("no.such.Service");
+  HealthCheckResponse response;
+  EXPECT_EQ(health->Check(&context, request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(AuthorizeServiceTest, HealthWatchSendsTheStatusAndEndsAtShutdown) {
+  std::unique_ptr<Health::Stub> health = Health::NewStub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(10)));
+  HealthCheckRequest request;
+  std::unique_ptr<grpc::ClientReader<HealthCheckResponse>> reader =
+      health->Watch(&context, request);
+  HealthCheckResponse response;
+  ASSERT_TRUE(reader->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+
+  // A client that leaves does not keep anything alive on the server.
+  {
+    grpc::ClientContext leaving;
+    std::unique_ptr<grpc::ClientReader<HealthCheckResponse>> other =
+        health->Watch(&leaving, request);
+    ASSERT_TRUE(other->Read(&response));
+    leaving.TryCancel();
+  }
+
+  // Checks keep working while a watch is open.
+  v1::CheckResponse check;
+  ASSERT_TRUE(
+      Check("redis.corp.example.com:6379", SessionFor("contractor@not-example.com"), &check).ok());
+  EXPECT_EQ(check.decision(), v1::CheckResponse::ALLOW);
+
+  server_->Shutdown(absl::Milliseconds(100));
+  server_.reset();
+  EXPECT_FALSE(reader->Read(&response));  // the stream ends with the server
+  EXPECT_FALSE(reader->Finish().ok());
+}
+
+TEST_F(AuthorizeServiceTest, RefusesASecondServerOnTheSamePort) {
+  absl::StatusOr<std::unique_ptr<AuthorizeServer>> second = AuthorizeServer::Start(
+      service_.get(), {.address = "127.0.0.1:" + std::to_string(server_->port())});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(second.status().message(), HasSubstr("cannot listen on 127.0.0.1:"));
+}
+
+TEST_F(AuthorizeServiceTest, ShutdownStopsAnswering) {
+  server_->Shutdown(absl::Seconds(1));
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(2)));
+  v1::CheckRequest request;
+  v1::CheckResponse response;
+  EXPECT_FALSE(stub_->Check(&context, request, &response).ok());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "authorize/authorize_service.h"
 #include "authorize/eval_command.h"
+#include "authorize/grpc_server.h"
 #include "authorize/route_policies.h"
 #include "common/config/config_loader.h"
 #include "common/config/log_level.h"
@@ -17,8 +18,6 @@
 #include "common/reload/control_signals.h"
 #include "common/reload/file_watcher.h"
 #include "common/reload/reloader.h"
-#include "grpcpp/grpcpp.h"
-#include "grpcpp/health_check_service_interface.h"
 
 namespace postern::authorize {
 namespace {
@@ -73,22 +72,13 @@ int Serve(const std::string& config_path, const std::string& address_flag) {
   reload::Reloader<RoutePolicies> reloader([&] { return Build(config_path); }, &policies);
   AuthorizeService service(&policies);
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::ServerBuilder builder;
-  // gRPC sets SO_REUSEPORT by default, which would let a second instance
-  // silently share the port (and half the proxy's calls); refuse instead.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  int port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    std::cerr << "postern-authorize: cannot listen on " << address
-              << " (address in use or not local)\n";
+  absl::StatusOr<std::unique_ptr<AuthorizeServer>> server =
+      AuthorizeServer::Start(&service, {.address = address});
+  if (!server.ok()) {
+    std::cerr << "postern-authorize: " << server.status().message() << "\n";
     return 1;
   }
-  server->GetHealthCheckService()->SetServingStatus(true);
-  log::Info("listening on %s:%d (%d routes)", ListenHost(address), port,
+  log::Info("listening on %s:%d (%d routes)", ListenHost(address), (*server)->port(),
             static_cast<int>((*initial)->config().routes.size()));
 
   reload::FileWatcher watcher(config_path, absl::Seconds(1),
@@ -97,8 +87,7 @@ int Serve(const std::string& config_path, const std::string& address_flag) {
 
   const char* stop = reload::WaitForStopSignal([&] { (void)reloader.Reload("SIGHUP"); });
   log::Info("shutting down (%s)", stop);
-  server->GetHealthCheckService()->SetServingStatus(false);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  (*server)->Shutdown(absl::Seconds(5));
   return 0;
 }
 
