@@ -19,10 +19,12 @@ namespace {
 // backoff of up to two minutes.
 constexpr int kMaxReconnectBackoffMs = 1000;
 
+// One Check in flight; its address is the completion-queue tag.
 struct Call {
   grpc::ClientContext context;
-  v1::CheckRequest request;
   v1::CheckResponse response;
+  grpc::Status status;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::CheckResponse>> reader;
   Authorizer::Done done;
 };
 
@@ -71,7 +73,32 @@ GrpcAuthorizer::GrpcAuthorizer(std::string url, std::string shared_secret,
     : url_(std::move(url)),
       shared_secret_(std::move(shared_secret)),
       channel_(std::move(channel)),
-      stub_(v1::Authorize::NewStub(channel_)) {}
+      stub_(v1::Authorize::NewStub(channel_)),
+      completion_thread_([this] { DrainCompletions(); }) {}
+
+GrpcAuthorizer::~GrpcAuthorizer() {
+  completions_.Shutdown();
+  completion_thread_.join();
+}
+
+void GrpcAuthorizer::DrainCompletions() {
+  void* tag = nullptr;
+  bool ok = false;
+  while (completions_.Next(&tag, &ok)) {
+    // Finish always completes with ok == true; the status says how it went.
+    std::unique_ptr<Call> call(static_cast<Call*>(tag));
+    NoteOutcome(call->status);
+    if (call->status.ok()) {
+      std::move(call->done)(std::move(call->response));
+      continue;
+    }
+    const std::string message =
+        absl::StrCat("authorization service unavailable: ", call->status.error_message());
+    std::move(call->done)(call->status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED
+                              ? absl::DeadlineExceededError(message)
+                              : absl::UnavailableError(message));
+  }
+}
 
 std::string GrpcAuthorizer::BearerToken() {
   const absl::Time now = absl::Now();
@@ -109,24 +136,14 @@ void GrpcAuthorizer::NoteOutcome(const grpc::Status& status) {
 }
 
 void GrpcAuthorizer::Check(v1::CheckRequest request, absl::Duration timeout, Done done) {
-  auto* call = new Call{.request = std::move(request), .done = std::move(done)};
+  auto* call = new Call{.done = std::move(done)};
   call->context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout));
   call->context.set_wait_for_ready(true);
   call->context.AddMetadata("authorization", BearerToken());
-  stub_->async()->Check(
-      &call->context, &call->request, &call->response, [this, call](grpc::Status status) {
-        std::unique_ptr<Call> owned(call);
-        NoteOutcome(status);
-        if (status.ok()) {
-          std::move(owned->done)(std::move(owned->response));
-          return;
-        }
-        const std::string message =
-            absl::StrCat("authorization service unavailable: ", status.error_message());
-        std::move(owned->done)(status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED
-                                   ? absl::DeadlineExceededError(message)
-                                   : absl::UnavailableError(message));
-      });
+  // The request is serialized by StartCall; it need not outlive this call.
+  call->reader = stub_->PrepareAsyncCheck(&call->context, request, &completions_);
+  call->reader->StartCall();
+  call->reader->Finish(&call->response, &call->status, call);
 }
 
 bool GrpcAuthorizer::Reachable() {
