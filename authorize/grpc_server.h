@@ -13,8 +13,9 @@
 // and forth, several thread wake-ups per call. A Check waits for those on
 // every tunnel setup. With one queue per thread, the thread that wakes for
 // the request also decides and answers it. Measured on the 2-core reference
-// machine (docs/PERFORMANCE.md): CPU per sequential Check 245 -> 172 µs, and
-// check_load at 8 in flight 18.6k -> 23.9k calls/s with p99 2.7 -> 0.8 ms.
+// machine (docs/PERFORMANCE.md): CPU per Check made one at a time 245 ->
+// ~175 µs; run_check_load at 8 in flight 15.7k -> 19.7k calls/s with p99
+// 2.5 -> 1.2 ms.
 #ifndef POSTERN_AUTHORIZE_GRPC_SERVER_H_
 #define POSTERN_AUTHORIZE_GRPC_SERVER_H_
 
