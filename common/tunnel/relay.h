@@ -207,22 +207,30 @@ concept PollableStream = requires(S& stream, boost::asio::mutable_buffer buffer,
   { Polling<S>::TryRead(stream, buffer, ec) } -> std::same_as<std::size_t>;
 };
 
-// Sends `initial` (bytes that arrived with the handshake) before the copy
-// proper. False: the direction is over (failed or cancelled).
+// Writes all of `data` to `to` and counts what was written. False: the
+// direction is over (the write failed, recorded in `state`, or cancelled).
 template <typename To>
-boost::asio::awaitable<bool> SendInitial(To& to, Side to_side, std::string initial, uint64_t& bytes,
-                                         State& state,
-                                         const boost::asio::cancellation_state& cancellation) {
+boost::asio::awaitable<bool> Forward(To& to, Side to_side, boost::asio::const_buffer data,
+                                     uint64_t& bytes, State& state,
+                                     const boost::asio::cancellation_state& cancellation) {
   namespace asio = boost::asio;
-  if (initial.empty()) co_return true;
-  auto [ec, n] =
-      co_await asio::async_write(to, asio::buffer(initial), asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] = co_await asio::async_write(to, data, asio::as_tuple(asio::use_awaitable));
   bytes += n;
   if (ec) {
     if (!Cancelled(cancellation)) state.Failed(to_side, ec);
     co_return false;
   }
   co_return true;
+}
+
+// Sends `initial` (bytes that arrived with the handshake) before the copy
+// proper; owning it, frees it before the copy starts. False: as Forward.
+template <typename To>
+boost::asio::awaitable<bool> SendInitial(To& to, Side to_side, std::string initial, uint64_t& bytes,
+                                         State& state,
+                                         const boost::asio::cancellation_state& cancellation) {
+  if (initial.empty()) co_return true;
+  co_return co_await Forward(to, to_side, boost::asio::buffer(initial), bytes, state, cancellation);
 }
 
 // One direction, `from` -> `to`, for a pollable `from`: wait for bytes with
@@ -257,11 +265,8 @@ requires PollableStream<From> boost::asio::awaitable<void> Copy(From& from, To& 
       if (n > 0) {
         state.Touch();
         if (Cancelled(cancellation)) co_return;
-        auto [write_ec, written] = co_await asio::async_write(to, asio::buffer(buffer.data(), n),
-                                                              asio::as_tuple(asio::use_awaitable));
-        bytes += written;
-        if (write_ec) {
-          if (!Cancelled(cancellation)) state.Failed(to_side, write_ec);
+        if (!co_await Forward(to, to_side, asio::buffer(buffer.data(), n), bytes, state,
+                              cancellation)) {
           co_return;
         }
         state.Touch();
@@ -309,11 +314,8 @@ requires(!PollableStream<From>) boost::asio::awaitable<void> Copy(From& from, To
     if (n > 0) {
       state.Touch();
       if (Cancelled(cancellation)) co_return;
-      auto [write_ec, written] = co_await asio::async_write(to, asio::buffer(buffer.get(), n),
-                                                            asio::as_tuple(asio::use_awaitable));
-      bytes += written;
-      if (write_ec) {
-        if (!Cancelled(cancellation)) state.Failed(to_side, write_ec);
+      if (!co_await Forward(to, to_side, asio::buffer(buffer.get(), n), bytes, state,
+                            cancellation)) {
         co_return;
       }
       state.Touch();
