@@ -140,7 +140,7 @@ void GrpcAuthorizer::Check(v1::CheckRequest request, absl::Duration timeout, Don
   call->context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout));
   call->context.set_wait_for_ready(true);
   call->context.AddMetadata("authorization", BearerToken());
-  // The request is serialized by StartCall; it need not outlive this call.
+  // PrepareAsyncCheck serializes the request; it need not outlive this call.
   call->reader = stub_->PrepareAsyncCheck(&call->context, request, &completions_);
   call->reader->StartCall();
   call->reader->Finish(&call->response, &call->status, call);
