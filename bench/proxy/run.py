@@ -16,7 +16,8 @@ service-account`, starts everything on 127.0.0.1 and measures, for each system:
               (upstream generator -> client); MiB/s and the relay's CPU
               seconds per GiB
   setup       --setups tunnels one after another (after 200 unmeasured),
-              connect() to first echoed byte, full TLS handshakes; p50/p99 ms
+              connect() to first echoed byte, full TLS handshakes; p50/p99 ms;
+              back to back, or --setup-pause-us apart (threads idle between)
   idle        N tunnels each proven live by one byte each way, then held: the
               relay's RSS (VmRSS) and Pss (smaps_rollup) before and after,
               divided by N; a fresh relay process for every N
@@ -345,7 +346,8 @@ backend upstream
     def setup(self, system, address, pid):
         check_before = self.check_seconds(system) if PATHS[system] == "connect" else None
         out, cpu, load, busy = self.measured(pid, lambda: self.run_load(
-            system, address, "--mode", "setup", "--count", self.args.setups, "--warmup", 200))
+            system, address, "--mode", "setup", "--count", self.args.setups, "--warmup", 200,
+            "--pause-us", self.args.setup_pause_us))
         check_ms = None
         if check_before is not None:
             total, count = self.check_seconds(system)
@@ -355,7 +357,8 @@ backend upstream
                 "max_ms": out["total_ms"]["max"], "tls_p50_ms": out["tls_ms"]["p50"],
                 "ready_p50_ms": out["ready_ms"]["p50"], "tcp_p50_ms": out["tcp_ms"]["p50"],
                 "relay_cpu_us_per_setup": cpu * 1e6 / (self.args.setups + 200) if pid else None,
-                "check_mean_ms": check_ms, "load": load, "machine_busy_cores": busy}
+                "check_mean_ms": check_ms, "pause_us": self.args.setup_pause_us, "load": load,
+                "machine_busy_cores": busy}
 
     def idle(self, system, count):
         address, pid = self.start_relay(system)
@@ -465,8 +468,10 @@ def print_tables(results, markdown, out):
                          fmt(r["tls_p50_ms"], 3), fmt(r["ready_p50_ms"], 3),
                          fmt(r.get("check_mean_ms"), 3),
                          fmt(r["relay_cpu_us_per_setup"], 0), fmt(r["load"], 1)])
-        out.write("Tunnel setup, connect() to first echoed byte, full handshakes (median of %d)\n\n"
-                  % results["setup"][0]["runs"])
+        pause = results["setup"][0].get("pause_us", 0)
+        out.write("Tunnel setup, connect() to first echoed byte, full handshakes, %s (median of %d)"
+                  "\n\n" % ("%d us apart" % pause if pause else "back to back",
+                             results["setup"][0]["runs"]))
         table(["system", "p50 ms", "p99 ms", "p50 x haproxy", "p99 x haproxy",
                "TLS done p50", "tunnel ready p50", "Check mean ms", "relay CPU us/setup",
                "load avg"], rows)
@@ -555,6 +560,8 @@ def main():
     parser.add_argument("--bytes", type=parse_bytes, default=parse_bytes("2G"),
                         help="bytes per throughput run and direction; 2G")
     parser.add_argument("--setups", type=int, default=2000, help="measured setups per run; 2000")
+    parser.add_argument("--setup-pause-us", type=int, default=0,
+                        help="idle microseconds before each setup; 0 (back to back)")
     parser.add_argument("--idle", default="2000,9900",
                         help="idle tunnel counts; 2000,9900 (10,000 cannot fit: see the docs)")
     parser.add_argument("--idle-repeat", type=int, default=None,
@@ -635,8 +642,8 @@ def main():
                                  "load", "machine_busy_cores")),
         "setup": median_by(raw["setup"], ("system",),
                            ("p50_ms", "p90_ms", "p99_ms", "max_ms", "tcp_p50_ms", "tls_p50_ms",
-                            "ready_p50_ms", "relay_cpu_us_per_setup", "check_mean_ms", "load",
-                            "machine_busy_cores")),
+                            "ready_p50_ms", "relay_cpu_us_per_setup", "check_mean_ms", "pause_us",
+                            "load", "machine_busy_cores")),
         "idle": median_by(raw["idle"], ("system", "count"),
                           ("rss_kib_per_tunnel", "pss_kib_per_tunnel", "rss_before_kib",
                            "rss_after_kib", "pss_before_kib", "pss_after_kib", "open_seconds",

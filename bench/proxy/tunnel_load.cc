@@ -25,6 +25,9 @@
 //   setup       --count tunnels one after another (after --warmup unmeasured
 //               ones), each timed from connect() until one byte has made the
 //               round trip to the upstream; p50/p90/p99/max, and the phases.
+//               --pause-us spaces them out (unmeasured idle time before each):
+//               back to back, every relay's threads stay awake; users arrive
+//               with gaps, and a relay's latency from idle differs.
 //   idle        --count tunnels, each proven live by one byte each way, then
 //               held open until standard input ends (the runner measures the
 //               relay's memory meanwhile).
@@ -93,6 +96,7 @@ const std::vector<flags::FlagSpec> kFlags = {
     {.name = "count", .value_name = "N", .help = "setup/idle: tunnels; 2000"},
     {.name = "warmup", .value_name = "N", .help = "setup: unmeasured tunnels first; 200"},
     {.name = "concurrency", .value_name = "N", .help = "setup/idle: threads opening tunnels; 1"},
+    {.name = "pause-us", .value_name = "N", .help = "setup: idle microseconds before each tunnel; 0"},
     {.name = "help", .help = "print this help"},
 };
 
@@ -111,6 +115,7 @@ struct Options {
   int count = 2000;
   int warmup = 200;
   int concurrency = 1;
+  int pause_us = 0;
 };
 
 double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -386,6 +391,9 @@ int Setup(const Options& options, SSL_CTX* ctx) {
   std::vector<double> total(options.count), tcp(options.count), tls(options.count),
       ready(options.count);
   auto one = [&](int i, bool keep) -> absl::Status {
+    if (options.pause_us > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(options.pause_us));
+    }
     Tunnel tunnel;
     Tunnel::Phases phases;
     const Clock::time_point start = Clock::now();
@@ -501,13 +509,15 @@ absl::StatusOr<Options> OptionsFrom(const flags::CommandLine& cl) {
   absl::StatusOr<uint64_t> count = number("count", options.count, 100000);
   absl::StatusOr<uint64_t> warmup = number("warmup", options.warmup, 100000);
   absl::StatusOr<uint64_t> concurrency = number("concurrency", options.concurrency, 64);
-  for (const auto* v : {&bytes, &count, &warmup, &concurrency}) {
+  absl::StatusOr<uint64_t> pause_us = number("pause-us", options.pause_us, 1000000);
+  for (const auto* v : {&bytes, &count, &warmup, &concurrency, &pause_us}) {
     if (!v->ok()) return v->status();
   }
   options.bytes = *bytes;
   options.count = static_cast<int>(*count);
   options.warmup = static_cast<int>(*warmup);
   options.concurrency = std::max(1, static_cast<int>(*concurrency));
+  options.pause_us = static_cast<int>(*pause_us);
   const std::string direction = cl.Value("direction", "up");
   if (direction != "up" && direction != "down") {
     return absl::InvalidArgumentError("--direction must be up or down");
