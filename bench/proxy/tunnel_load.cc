@@ -78,7 +78,8 @@ using Clock = std::chrono::steady_clock;
 constexpr char kUsage[] =
     "usage: tunnel_load --mode throughput|setup|idle --path tcp|tls|connect --target ADDR\n"
     "                   [--ca-file PEM --server-name NAME] [--authority HOST:PORT --token-file F]\n"
-    "                   [--bytes N --direction up|down] [--count N --warmup N --concurrency N]\n"
+    "                   [--bytes N --direction up|down]\n"
+    "                   [--count N --warmup N --concurrency N --pause-us N]\n"
     "\n"
     "Opens tunnels to bench_upstream directly (tcp), through a TLS relay (tls) or\n"
     "through postern-proxy (connect) and prints one JSON line of measurements.";
