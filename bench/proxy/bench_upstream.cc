@@ -5,6 +5,10 @@
 //   'S'         sink: count every following byte until the end of the stream,
 //               then answer "<count>\n" and close (throughput, client -> upstream)
 //   'G<n>\n'    generate: send n bytes, then end the stream (upstream -> client)
+//   'T'         time: answer "<t>\n", t the steady_clock (CLOCK_MONOTONIC)
+//               nanoseconds at which this connection was accepted, then echo;
+//               the client subtracts its own start (setup: when did the relay
+//               reach the upstream)
 //   anything    echo, that first byte included (setup and idle tunnels)
 //
 //   bench_upstream --listen 127.0.0.1:0     # logs "listening on 127.0.0.1:PORT"
@@ -23,7 +27,9 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -108,7 +114,9 @@ asio::awaitable<void> Echo(tcp::socket& socket, char* buffer, std::size_t have) 
   socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-asio::awaitable<void> Serve(tcp::socket socket) {
+using Clock = std::chrono::steady_clock;
+
+asio::awaitable<void> Serve(tcp::socket socket, Clock::time_point accepted) {
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   char first[kEchoBuffer];
@@ -119,6 +127,15 @@ asio::awaitable<void> Serve(tcp::socket socket) {
     co_await Sink(socket, n - 1);
   } else if (first[0] == 'G') {
     co_await Generate(socket, std::string(first, n));
+  } else if (first[0] == 'T') {
+    const std::string stamp = absl::StrCat(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(accepted.time_since_epoch()).count(),
+        "\n");
+    auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(stamp),
+                                                          asio::as_tuple(asio::use_awaitable));
+    if (write_ec) co_return;
+    std::memmove(first, first + 1, n - 1);
+    co_await Echo(socket, first, n - 1);
   } else {
     co_await Echo(socket, first, n);
   }
@@ -128,11 +145,13 @@ asio::awaitable<void> Serve(tcp::socket socket) {
 asio::awaitable<void> Accept(tcp::acceptor& acceptor) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    const Clock::time_point accepted = Clock::now();
     if (ec) {
       std::cerr << "bench_upstream: accept: " << ec.message() << "\n";
       continue;
     }
-    asio::co_spawn(acceptor.get_executor(), Serve(std::move(socket)), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), Serve(std::move(socket), accepted),
+                   asio::detached);
   }
 }
 

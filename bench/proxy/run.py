@@ -17,7 +17,9 @@ service-account`, starts everything on 127.0.0.1 and measures, for each system:
               seconds per GiB
   setup       --setups tunnels one after another (after 200 unmeasured),
               connect() to first echoed byte, full TLS handshakes; p50/p99 ms;
-              back to back, or --setup-pause-us apart (threads idle between)
+              and connect() until the upstream accepted the relay's connection
+              (bench_upstream reports its accept time); back to back, or
+              --setup-pause-us apart (threads idle between)
   idle        N tunnels each proven live by one byte each way, then held: the
               relay's RSS (VmRSS) and Pss (smaps_rollup) before and after,
               divided by N; a fresh relay process for every N
@@ -356,6 +358,8 @@ backend upstream
                 "p90_ms": out["total_ms"]["p90"], "p99_ms": out["total_ms"]["p99"],
                 "max_ms": out["total_ms"]["max"], "tls_p50_ms": out["tls_ms"]["p50"],
                 "ready_p50_ms": out["ready_ms"]["p50"], "tcp_p50_ms": out["tcp_ms"]["p50"],
+                "upstream_p50_ms": out["upstream_ms"]["p50"],
+                "upstream_p99_ms": out["upstream_ms"]["p99"],
                 "relay_cpu_us_per_setup": cpu * 1e6 / (self.args.setups + 200) if pid else None,
                 "check_mean_ms": check_ms, "pause_us": self.args.setup_pause_us, "load": load,
                 "machine_busy_cores": busy}
@@ -475,6 +479,18 @@ def print_tables(results, markdown, out):
         table(["system", "p50 ms", "p99 ms", "p50 x haproxy", "p99 x haproxy",
                "TLS done p50", "tunnel ready p50", "Check mean ms", "relay CPU us/setup",
                "load avg"], rows)
+        rows = []
+        for system in SYSTEMS:
+            r = by.get(system)
+            if not r or r.get("upstream_p50_ms") is None:
+                continue
+            hap = by.get("haproxy")
+            rows.append([system, fmt(r["upstream_p50_ms"], 3), fmt(r["upstream_p99_ms"], 3),
+                         fmt(ratio(r["upstream_p50_ms"], hap and hap["upstream_p50_ms"]), 2),
+                         fmt(ratio(r["upstream_p99_ms"], hap and hap["upstream_p99_ms"]), 2)])
+        out.write("\nSame tunnels, connect() until the upstream accepted the relay's connection "
+                  "(TLS accept to upstream)\n\n")
+        table(["system", "p50 ms", "p99 ms", "p50 x haproxy", "p99 x haproxy"], rows)
     if results.get("idle"):
         by = {(r["system"], r["count"]): r for r in results["idle"]}
         rows = []
@@ -642,7 +658,8 @@ def main():
                                  "load", "machine_busy_cores")),
         "setup": median_by(raw["setup"], ("system",),
                            ("p50_ms", "p90_ms", "p99_ms", "max_ms", "tcp_p50_ms", "tls_p50_ms",
-                            "ready_p50_ms", "relay_cpu_us_per_setup", "check_mean_ms", "pause_us",
+                            "ready_p50_ms", "upstream_p50_ms", "upstream_p99_ms",
+                            "relay_cpu_us_per_setup", "check_mean_ms", "pause_us",
                             "load", "machine_busy_cores")),
         "idle": median_by(raw["idle"], ("system", "count"),
                           ("rss_kib_per_tunnel", "pss_kib_per_tunnel", "rss_before_kib",

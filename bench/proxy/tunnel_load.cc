@@ -24,7 +24,9 @@
 //               Timed from the first byte of the command to the last byte.
 //   setup       --count tunnels one after another (after --warmup unmeasured
 //               ones), each timed from connect() until one byte has made the
-//               round trip to the upstream; p50/p90/p99/max, and the phases.
+//               round trip to the upstream; p50/p90/p99/max, and the phases,
+//               among them `upstream`: connect() until the upstream accepted
+//               the relay's connection (the upstream says when).
 //               --pause-us spaces them out (unmeasured idle time before each):
 //               back to back, every relay's threads stay awake; users arrive
 //               with gaps, and a relay's latency from idle differs.
@@ -275,6 +277,28 @@ class Tunnel {
   }
 
   // Echo sends one byte to the upstream's echo and reads it back.
+  // Stamp asks bench_upstream when it accepted this tunnel's connection (its
+  // steady_clock, which is this machine's CLOCK_MONOTONIC, as ours): one
+  // byte there and one line back, the same round trip as Echo.
+  absl::StatusOr<Clock::time_point> Stamp() {
+    if (absl::Status s = WriteAll("T", 1); !s.ok()) return s;
+    std::string line;
+    while (line.empty() || line.back() != '\n') {
+      char buffer[32];
+      absl::StatusOr<size_t> n = Read(buffer, sizeof(buffer));
+      if (!n.ok()) return n.status();
+      if (*n == 0 || line.size() + *n > 32) {
+        return absl::UnavailableError("the upstream's accept time did not come back");
+      }
+      line.append(buffer, *n);
+    }
+    int64_t nanoseconds = 0;
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &nanoseconds)) {
+      return absl::UnavailableError(absl::StrCat("not an accept time: ", line));
+    }
+    return Clock::time_point(std::chrono::nanoseconds(nanoseconds));
+  }
+
   absl::Status Echo() {
     if (absl::Status s = WriteAll("E", 1); !s.ok()) return s;
     char c = 0;
@@ -390,7 +414,7 @@ absl::Status InParallel(int count, int threads, const std::function<absl::Status
 
 int Setup(const Options& options, SSL_CTX* ctx) {
   std::vector<double> total(options.count), tcp(options.count), tls(options.count),
-      ready(options.count);
+      ready(options.count), upstream(options.count);
   auto one = [&](int i, bool keep) -> absl::Status {
     if (options.pause_us > 0) {
       std::this_thread::sleep_for(std::chrono::microseconds(options.pause_us));
@@ -399,9 +423,15 @@ int Setup(const Options& options, SSL_CTX* ctx) {
     Tunnel::Phases phases;
     const Clock::time_point start = Clock::now();
     if (absl::Status s = tunnel.Open(options, ctx, &phases); !s.ok()) return s;
-    if (absl::Status s = tunnel.Echo(); !s.ok()) return s;
+    absl::StatusOr<Clock::time_point> accepted = tunnel.Stamp();
+    if (!accepted.ok()) return accepted.status();
+    const Clock::time_point end = Clock::now();
+    if (*accepted < start || *accepted > end) {
+      return absl::InternalError("the upstream's accept time is outside this tunnel's setup");
+    }
     if (keep) {
-      total[i] = Millis(Clock::now() - start);
+      total[i] = Millis(end - start);
+      upstream[i] = Millis(*accepted - start);
       tcp[i] = Millis(phases.tcp);
       tls[i] = Millis(phases.tls);
       ready[i] = Millis(phases.ready);
@@ -419,10 +449,11 @@ int Setup(const Options& options, SSL_CTX* ctx) {
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::cout << absl::StrFormat(R"({"mode":"setup","count":%d,"concurrency":%d,"per_s":%.1f,)"
-                               R"("total_ms":%s,"tcp_ms":%s,"tls_ms":%s,"ready_ms":%s})",
+                               R"("total_ms":%s,"tcp_ms":%s,"tls_ms":%s,"ready_ms":%s,)"
+                               R"("upstream_ms":%s})",
                                options.count, options.concurrency, options.count / seconds,
                                PercentilesJson(total), PercentilesJson(tcp), PercentilesJson(tls),
-                               PercentilesJson(ready))
+                               PercentilesJson(ready), PercentilesJson(upstream))
             << std::endl;
   return 0;
 }
