@@ -106,6 +106,13 @@ class Process:
                                          (self.name, pattern, timeout, "\n".join(self._lines)))
                 self._cond.wait(remaining)
 
+    def wait_for_count(self, pattern, count, timeout=20, start=0):
+        """Waits until `count` stderr lines from index `start` on match `pattern`."""
+        deadline = time.monotonic() + timeout
+        for _ in range(count):
+            match = self.wait_for(pattern, max(0.0, deadline - time.monotonic()), start)
+            start = self.lines().index(match.string, start) + 1
+
     def count(self, pattern):
         regex = re.compile(pattern)
         return sum(1 for line in self.lines() if regex.search(line))
