@@ -223,6 +223,21 @@ boost::asio::awaitable<bool> Forward(To& to, Side to_side, boost::asio::const_bu
   co_return true;
 }
 
+// The reads from one side ended with `read_ec`: the peer's end of stream is
+// carried on as a shutdown of `to`'s sending side (the other direction keeps
+// flowing; if that peer is already gone, the other direction reports it),
+// anything else fails the relay.
+template <typename To>
+boost::asio::awaitable<void> EndReads(To& to, Side from_side, boost::system::error_code read_ec,
+                                      State& state) {
+  if (!IsEndOfStream(read_ec)) {
+    state.Failed(from_side, read_ec);
+    co_return;
+  }
+  co_await ShutdownSend(to);
+  state.Finished(from_side);
+}
+
 // Sends `initial` (bytes that arrived with the handshake) before the copy
 // proper; owning it, frees it before the copy starts. False: as Forward.
 template <typename To>
@@ -275,12 +290,7 @@ requires PollableStream<From> boost::asio::awaitable<void> Copy(From& from, To& 
       }
       if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) break;
       if (!read_ec) break;  // nothing read and no error: wait again
-      if (!IsEndOfStream(read_ec)) {
-        state.Failed(from_side, read_ec);
-        co_return;
-      }
-      co_await ShutdownSend(to);
-      state.Finished(from_side);
+      co_await EndReads(to, from_side, read_ec, state);
       co_return;
     }
   }
@@ -322,13 +332,7 @@ requires(!PollableStream<From>) boost::asio::awaitable<void> Copy(From& from, To
     }
     if (read_ec) {
       if (Cancelled(cancellation)) co_return;
-      if (!IsEndOfStream(read_ec)) {
-        state.Failed(from_side, read_ec);
-        co_return;
-      }
-      // The peer may already be gone; the other direction reports that.
-      co_await ShutdownSend(to);
-      state.Finished(from_side);
+      co_await EndReads(to, from_side, read_ec, state);
       co_return;
     }
   }
