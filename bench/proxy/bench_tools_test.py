@@ -17,8 +17,6 @@ import unittest
 
 from testing.harness import harness
 
-PROXY = harness.binary("proxy/postern-proxy")
-AUTHORIZE = harness.binary("authorize/postern-authorize")
 TUNNEL_LOAD = harness.binary("bench/proxy/tunnel_load")
 UPSTREAM = harness.binary("bench/proxy/bench_upstream")
 PROXY_NAME = "proxy.bench.example"
@@ -33,34 +31,24 @@ class BenchToolsTest(unittest.TestCase):
         cls.pki = harness.Pki(cls.dir, [PROXY_NAME])
         cls.upstream = harness.Process("upstream", [UPSTREAM, "--listen", "127.0.0.1:0"])
         cls.upstream_address = cls.upstream.wait_for(r"listening on (\S+)").group(1)
-        config = {"shared_secret": harness.new_secret(), "certificate_file": cls.pki.cert,
-                  "certificate_key_file": cls.pki.key,
-                  "routes": [{"from": "tcp+https://" + ROUTE, "to": "tcp://" + cls.upstream_address,
-                              "policy": [{"allow": {"or": [{"email": {"is": USER}}]}}]}]}
-        cls.config = os.path.join(cls.dir, "postern.yaml")
-        harness.write_config(cls.config, config)
-        cls.authorize = harness.Process("authorize", [AUTHORIZE, "--config", cls.config,
-                                                      "--grpc-address", "127.0.0.1:0"])
-        authorize_address = cls.authorize.wait_for(r"listening on (\S+)").group(1)
-        config.update({"address": "127.0.0.1:0",
-                       "authorize_service_url": "http://" + authorize_address})
-        harness.write_config(cls.config, config)
-        cls.proxy = harness.Process("proxy", [PROXY, "--config", cls.config])
-        cls.address = cls.proxy.wait_for(r"INFO listening on (\S+)").group(1)
-        cls.token_file = cls.mint(USER, "allowed.jwt")
+        cls.postern = harness.Postern(cls.dir, {
+            "shared_secret": harness.new_secret(), "certificate_file": cls.pki.cert,
+            "certificate_key_file": cls.pki.key,
+            "routes": [{"from": "tcp+https://" + ROUTE, "to": "tcp://" + cls.upstream_address,
+                        "policy": [{"allow": {"or": [{"email": {"is": USER}}]}}]}]})
+        cls.proxy, cls.address = cls.postern.proxy, cls.postern.address
+        cls.token_file = cls.token_file_for(USER, "allowed.jwt")
 
     @classmethod
     def tearDownClass(cls):
-        for process in (cls.proxy, cls.authorize, cls.upstream):
-            process.kill()
+        cls.postern.kill()
+        cls.upstream.kill()
 
     @classmethod
-    def mint(cls, email, name):
-        result = subprocess.run([PROXY, "service-account", "--config", cls.config, "--email", email],
-                                capture_output=True, timeout=30, check=True)
+    def token_file_for(cls, email, name):
         path = os.path.join(cls.dir, name)
-        with open(path, "wb") as f:
-            f.write(result.stdout)
+        with open(path, "w") as f:
+            f.write(cls.postern.service_account(email) + "\n")
         return path
 
     def tunnel_load(self, mode, *args, token_file=None):
@@ -112,7 +100,7 @@ class BenchToolsTest(unittest.TestCase):
             self.assertEqual(harness.recv_exactly(sock, 13), b"still echoing")
 
     def test_a_refused_tunnel_fails_the_run_with_the_status(self):
-        refused = self.mint("someone-else@example.com", "refused.jwt")
+        refused = self.token_file_for("someone-else@example.com", "refused.jwt")
         result = self.tunnel_load("setup", "--count", "1", "--warmup", "0",
                                   token_file=refused)
         self.assertEqual(result.returncode, 1)

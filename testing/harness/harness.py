@@ -9,6 +9,8 @@ wait has a deadline.
     authorize = harness.Process("authorize", [harness.binary("authorize/postern-authorize"),
                                               "--config", cfg, "--grpc-address", "127.0.0.1:0"])
     address = authorize.wait_for(r"listening on (\\S+)").group(1)
+
+or both servers from one config: `postern = harness.Postern(tmp, settings)`.
 """
 
 import base64
@@ -140,6 +142,46 @@ class Process:
             pass
         self.proc.wait()
         self._reader.join(5)
+
+
+class Postern:
+    """postern-authorize and postern-proxy started from one config file in `directory`.
+
+    `settings` is the config without the two addresses that are only known at
+    run time: authorize listens on a free port first, then the file gains its
+    URL (and the proxy's `address`, 127.0.0.1:0 unless given) and the proxy
+    starts. `address` is where the proxy listens."""
+
+    def __init__(self, directory, settings):
+        self.config = os.path.join(directory, "postern.yaml")
+        self.settings = dict(settings)
+        write_config(self.config, self.settings)
+        self.authorize = Process("authorize", [binary("authorize/postern-authorize"), "--config",
+                                               self.config, "--grpc-address", "127.0.0.1:0"])
+        authorize_address = self.authorize.wait_for(r"listening on (\S+)").group(1)
+        self.settings.setdefault("address", "127.0.0.1:0")
+        self.settings["authorize_service_url"] = "http://" + authorize_address
+        write_config(self.config, self.settings)
+        self.proxy = Process("proxy", [binary("proxy/postern-proxy"), "--config", self.config])
+        self.address = self.proxy.wait_for(r"INFO listening on (\S+)").group(1)
+
+    def service_account(self, email, *flags):
+        """A session token for `email` minted by `postern-proxy service-account`."""
+        result = subprocess.run([binary("proxy/postern-proxy"), "service-account", "--config",
+                                 self.config, "--email", email] + list(flags),
+                                capture_output=True, timeout=60)
+        if result.returncode != 0:
+            raise AssertionError("service-account failed: %s" % result.stderr.decode())
+        return result.stdout.decode().strip()
+
+    def stop(self):
+        """Stops both gracefully (SIGTERM), the proxy first."""
+        for process in (self.proxy, self.authorize):
+            process.stop()
+
+    def kill(self):
+        for process in (self.proxy, self.authorize):
+            process.kill()
 
 
 class Pki:

@@ -21,8 +21,6 @@ from fake_oidc_provider import FakeOidcProvider, User
 from testing.harness import harness
 
 POSTERN = harness.binary("cli/postern")
-PROXY = harness.binary("proxy/postern-proxy")
-AUTHORIZE = harness.binary("authorize/postern-authorize")
 BROWSER = harness.binary("testing/browser/scripted_browser.py")
 MOCK_SERVER = harness.binary("testing/oidc/start_oauth2_mock_server.sh")
 
@@ -59,7 +57,6 @@ class Stack:
     def __init__(self, name, idp_url, redis_port):
         self.tmp = harness.tmpdir("cli_login/" + name)
         self.pki = harness.Pki(self.tmp, ["proxy.localhost.example", "127.0.0.1"])
-        self.config = os.path.join(self.tmp, "config.yaml")
         settings = {
             "address": "127.0.0.1:0",
             "shared_secret": harness.new_secret(),
@@ -75,24 +72,14 @@ class Stack:
                 "policy": [{"allow": {"or": [{"email": {"is": ALICE}}]}}],
             }],
         }
-        harness.write_config(self.config, settings)
-        self.authorize = harness.Process("authorize", [AUTHORIZE, "--config", self.config,
-                                                       "--grpc-address", "127.0.0.1:0"])
-        settings["authorize_service_url"] = "http://" + self.authorize.wait_for(
-            r"listening on (\S+)").group(1)
-        harness.write_config(self.config, settings)
-        self.proxy = harness.Process("proxy", [PROXY, "--config", self.config])
-        self.address = self.proxy.wait_for(r"listening on (\S+)").group(1)
+        self.postern = harness.Postern(self.tmp, settings)
+        self.proxy, self.address = self.postern.proxy, self.postern.address
 
     def service_account(self, *flags):
-        result = subprocess.run([PROXY, "service-account", "--config", self.config, "--email",
-                                 ALICE] + list(flags), capture_output=True, timeout=60,
-                                check=True)
-        return result.stdout.decode().strip()
+        return self.postern.service_account(ALICE, *flags)
 
     def stop(self):
-        for process in (self.proxy, self.authorize):
-            process.stop()
+        self.postern.stop()
 
 
 class Cli:

@@ -23,8 +23,6 @@ import unittest
 from testing.harness import harness
 
 POSTERN = harness.binary("cli/postern")
-PROXY = harness.binary("proxy/postern-proxy")
-AUTHORIZE = harness.binary("authorize/postern-authorize")
 
 REDIS_ROUTE = "redis.corp.example.com:6379"
 SSH_ROUTE = "ssh.corp.example.com:22"
@@ -113,7 +111,6 @@ class Stack:
         self.redis = Redis(self.tmp)
         self.sshd = Sshd(self.tmp)
         self.echo = harness.EchoServer()
-        self.config = os.path.join(self.tmp, "config.yaml")
         alice_only = [{"allow": {"or": [{"email": {"is": ALICE}}]}}]
         routes = [
             {"from": "tcp+https://" + REDIS_ROUTE, "to": "tcp://127.0.0.1:%d" % self.redis.port,
@@ -123,18 +120,11 @@ class Stack:
             {"from": "tcp+https://" + ECHO_ROUTE, "to": "tcp://127.0.0.1:%d" % self.echo.port,
              "policy": alice_only},
         ]
-        settings = {"shared_secret": harness.new_secret(), "certificate_file": self.pki.cert,
-                    "certificate_key_file": self.pki.key, "address": "127.0.0.1:0",
-                    "authorize_service_url": "http://127.0.0.1:1", "routes": routes}
-        harness.write_config(self.config, settings)
-        self.authorize = harness.Process("authorize", [AUTHORIZE, "--config", self.config,
-                                                       "--grpc-address", "127.0.0.1:0"])
-        authorize_address = self.authorize.wait_for(r"listening on (\S+)").group(1)
-        settings["authorize_service_url"] = "http://" + authorize_address
-        harness.write_config(self.config, settings)
-        self.proxy = harness.Process("proxy", [PROXY, "--config", self.config])
-        self.proxy_port = harness.split_address(
-            self.proxy.wait_for(r"listening on (\S+)").group(1))[1]
+        self.postern = harness.Postern(self.tmp, {
+            "shared_secret": harness.new_secret(), "certificate_file": self.pki.cert,
+            "certificate_key_file": self.pki.key, "routes": routes})
+        self.proxy = self.postern.proxy
+        self.proxy_port = harness.split_address(self.postern.address)[1]
         self.proxy_url = "https://localhost:%d" % self.proxy_port
         self.alice = self.token(ALICE)
         self.mallory = self.token(MALLORY)
@@ -143,13 +133,10 @@ class Stack:
             f.write(self.alice + "\n")
 
     def token(self, email):
-        result = subprocess.run([PROXY, "service-account", "--config", self.config, "--email",
-                                 email], capture_output=True, timeout=60, check=True)
-        return result.stdout.decode().strip()
+        return self.postern.service_account(email)
 
     def stop(self):
-        for process in (self.proxy, self.authorize):
-            process.stop()
+        self.postern.stop()
         self.redis.stop()
         self.sshd.stop()
         self.echo.close()

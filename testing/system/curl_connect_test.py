@@ -17,8 +17,6 @@ import unittest
 
 from testing.harness import harness
 
-PROXY = harness.binary("proxy/postern-proxy")
-AUTHORIZE = harness.binary("authorize/postern-authorize")
 PROXY_NAME = "proxy.localhost.example"
 USER = "a@example.com"
 CURL = shutil.which("curl") or "/usr/bin/curl"
@@ -45,35 +43,25 @@ class CurlConnectTest(unittest.TestCase):
         cls.authority = "web.localhost.example:%d" % cls.web_port
 
         cls.pki = harness.Pki(cls.dir, [PROXY_NAME])
-        config = {
+        cls.postern = harness.Postern(cls.dir, {
             "shared_secret": harness.new_secret(),
             "certificate_file": cls.pki.cert,
             "certificate_key_file": cls.pki.key,
             "routes": [{"from": "tcp+https://" + cls.authority,
                         "to": "tcp://127.0.0.1:%d" % cls.web_port,
                         "policy": [{"allow": {"or": [{"email": {"is": USER}}]}}]}],
-        }
-        cls.authorize_config = harness.write_config(os.path.join(cls.dir, "authorize.yaml"), config)
-        cls.authorize = harness.Process("authorize", [AUTHORIZE, "--config", cls.authorize_config,
-                                                      "--grpc-address", "127.0.0.1:0"])
-        authorize_address = cls.authorize.wait_for(r"listening on (\S+)").group(1)
-        config.update({"address": "127.0.0.1:0", "authorize_service_url": "http://" + authorize_address})
-        cls.proxy_config = harness.write_config(os.path.join(cls.dir, "proxy.yaml"), config)
-        cls.proxy = harness.Process("proxy", [PROXY, "--config", cls.proxy_config])
-        cls.proxy_port = harness.split_address(cls.proxy.wait_for(r"INFO listening on (\S+)").group(1))[1]
+        })
+        cls.proxy = cls.postern.proxy
+        cls.proxy_port = harness.split_address(cls.postern.address)[1]
 
     @classmethod
     def tearDownClass(cls):
-        cls.proxy.kill()
-        cls.authorize.kill()
+        cls.postern.kill()
         cls.web.shutdown()
         cls.web.server_close()
 
     def token(self, email):
-        result = subprocess.run([PROXY, "service-account", "--config", self.proxy_config,
-                                 "--email", email], capture_output=True, timeout=30)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        return result.stdout.decode().strip()
+        return self.postern.service_account(email)
 
     def curl(self, *extra):
         # --resolve makes curl reach the proxy's name on loopback, so the

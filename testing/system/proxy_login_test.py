@@ -21,8 +21,6 @@ from fake_oidc_provider import FakeOidcProvider, User
 from testing.harness import harness
 from testing.harness.fake_redis import FakeRedis, redis_ping
 
-PROXY = harness.binary("proxy/postern-proxy")
-AUTHORIZE = harness.binary("authorize/postern-authorize")
 BROWSER = harness.binary("testing/browser/scripted_browser.py")
 
 
@@ -62,7 +60,7 @@ class ProxyLoginTest(unittest.TestCase):
         cls.provider = FakeOidcProvider(log=open(os.path.join(cls.tmp, "oidc.log"), "w"))
         cls.provider.start()
         cls.redis = FakeRedis()
-        config = {
+        cls.postern = harness.Postern(cls.tmp, {
             "address": "127.0.0.1:0",
             "shared_secret": harness.new_secret(),
             "certificate_file": cls.pki.cert,
@@ -75,20 +73,12 @@ class ProxyLoginTest(unittest.TestCase):
                 "to": "tcp://" + cls.redis.address,
                 "policy": [{"allow": {"or": [{"email": {"is": "alice@example.com"}}]}}],
             }],
-        }
-        cls.config = harness.write_config(os.path.join(cls.tmp, "config.yaml"), config)
-        cls.authorize = harness.Process("authorize", [AUTHORIZE, "--config", cls.config,
-                                                      "--grpc-address", "127.0.0.1:0"])
-        grpc = cls.authorize.wait_for(r"listening on (\S+)").group(1)
-        config["authorize_service_url"] = "http://" + grpc
-        harness.write_config(cls.config, config)
-        cls.proxy = harness.Process("proxy", [PROXY, "--config", cls.config])
-        cls.address = cls.proxy.wait_for(r"listening on (\S+)").group(1)
+        })
+        cls.proxy, cls.address = cls.postern.proxy, cls.postern.address
 
     @classmethod
     def tearDownClass(cls):
-        for process in (cls.proxy, cls.authorize):
-            process.stop()
+        cls.postern.stop()
         cls.provider.stop()
         cls.redis.close()
 
