@@ -87,6 +87,23 @@ TestTls::TestTls(int max_version)
   client.set_verify_mode(asio::ssl::verify_peer);
 }
 
+namespace {
+
+// Runs the two handshakes started on `io` until both have finished; throws
+// if either failed.
+void AwaitHandshakes(asio::io_context& io, const boost::system::error_code& client_ec,
+                     const boost::system::error_code& server_ec) {
+  io.restart();
+  io.run();
+  io.restart();
+  if (client_ec || server_ec) {
+    throw std::runtime_error("test TLS handshake failed: client: " + client_ec.message() +
+                             ", server: " + server_ec.message());
+  }
+}
+
+}  // namespace
+
 std::pair<TlsStream, TlsStream> TlsPair(asio::io_context& io, TestTls& tls) {
   auto [a, b] = TcpPair(io);
   TlsStream client(std::move(a), tls.client);
@@ -95,13 +112,7 @@ std::pair<TlsStream, TlsStream> TlsPair(asio::io_context& io, TestTls& tls) {
   boost::system::error_code server_ec = asio::error::would_block;
   client.async_handshake(TlsStream::client, [&](boost::system::error_code ec) { client_ec = ec; });
   server.async_handshake(TlsStream::server, [&](boost::system::error_code ec) { server_ec = ec; });
-  io.restart();
-  io.run();
-  io.restart();
-  if (client_ec || server_ec) {
-    throw std::runtime_error("test TLS handshake failed: client: " + client_ec.message() +
-                             ", server: " + server_ec.message());
-  }
+  AwaitHandshakes(io, client_ec, server_ec);
   return {std::move(client), std::move(server)};
 }
 
@@ -113,13 +124,7 @@ std::pair<TlsStream, TlsSocket> TlsSocketPair(asio::io_context& io, TestTls& tls
   boost::system::error_code server_ec = asio::error::would_block;
   client.async_handshake(TlsStream::client, [&](boost::system::error_code ec) { client_ec = ec; });
   server.async_handshake([&](boost::system::error_code ec) { server_ec = ec; });
-  io.restart();
-  io.run();
-  io.restart();
-  if (client_ec || server_ec) {
-    throw std::runtime_error("test TLS handshake failed: client: " + client_ec.message() +
-                             ", server: " + server_ec.message());
-  }
+  AwaitHandshakes(io, client_ec, server_ec);
   return {std::move(client), std::move(server)};
 }
 
