@@ -11,44 +11,15 @@ import fnmatch
 import socket
 import threading
 
-from testing.harness.harness import recv_until
+from testing.harness.harness import LoopbackServer, recv_until
 
 
-class FakeRedis:
+class FakeRedis(LoopbackServer):
     def __init__(self, host="127.0.0.1"):
-        self._listener = socket.create_server((host, 0))
-        self.port = self._listener.getsockname()[1]
-        self.address = "%s:%d" % (host, self.port)
         self._data = {}
-        self._lock = threading.Lock()
-        self.connections = 0
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
+        super().__init__(host)
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def close(self):
-        try:
-            self._listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._listener.close()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            with self._lock:
-                self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
+    def serve(self, conn):
         reader = conn.makefile("rb")
         try:
             while True:

@@ -345,14 +345,23 @@ def access_line(process, client, timeout=20, start=0):
     return json.loads(match.string)
 
 
-class EchoServer:
-    """A loopback upstream echoing every byte back; after the client's FIN it half-closes too."""
+class LoopbackServer:
+    """A TCP server on a free port of `host` running the subclass's `serve(conn)` on a thread
+    per connection; `connections` counts the connections accepted."""
 
-    def __init__(self):
-        self._listener = socket.create_server(("127.0.0.1", 0))
+    def __init__(self, host="127.0.0.1"):
+        self._listener = socket.create_server((host, 0))
         self.port = self._listener.getsockname()[1]
-        self.address = "127.0.0.1:%d" % self.port
+        self.address = "%s:%d" % (host, self.port)
+        self._lock = threading.Lock()
+        self.connections = 0
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def _accept(self):
         while True:
@@ -360,10 +369,25 @@ class EchoServer:
                 conn, _ = self._listener.accept()
             except OSError:
                 return
-            threading.Thread(target=self._echo, args=(conn,), daemon=True).start()
+            with self._lock:
+                self.connections += 1
+            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
 
-    @staticmethod
-    def _echo(conn):
+    def serve(self, conn):
+        raise NotImplementedError
+
+    def close(self):
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
+        except OSError:
+            pass
+        self._listener.close()
+
+
+class EchoServer(LoopbackServer):
+    """A loopback upstream echoing every byte back; after the client's FIN it half-closes too."""
+
+    def serve(self, conn):
         with conn:
             while True:
                 data = conn.recv(1 << 20)
@@ -371,6 +395,3 @@ class EchoServer:
                     break
                 conn.sendall(data)
             conn.shutdown(socket.SHUT_WR)
-
-    def close(self):
-        self._listener.close()

@@ -195,23 +195,10 @@ class MemoryTlsClient:
         self.raw.shutdown(socket.SHUT_WR)
 
 
-class CollectorUpstream:
+class CollectorUpstream(harness.LoopbackServer):
     """Reads until end of stream, then answers how much it got and closes (tests half-close)."""
 
-    def __init__(self):
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.address = "127.0.0.1:%d" % self._listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
+    def serve(self, conn):
         with conn:
             received = bytearray()
             while True:
@@ -220,9 +207,6 @@ class CollectorUpstream:
                     break
                 received += data
             conn.sendall(b"got %d bytes: %s\n" % (len(received), bytes(received[:64])))
-
-    def close(self):
-        self._listener.close()
 
 
 class BlackHoleUpstream:
