@@ -19,6 +19,7 @@ namespace {
 namespace asio = boost::asio;
 using boost::system::error_code;
 using tcp = asio::ip::tcp;
+using testing::ReadToEnd;
 using testing::TestTls;
 using testing::TlsStream;
 using namespace std::chrono_literals;
@@ -26,21 +27,6 @@ using namespace std::chrono_literals;
 constexpr auto kDeadline = 60s;  // a hung test fails here; nothing waits on it
 const std::string kAnswer =
     "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 9\r\n\r\ntoo large";
-
-template <typename Stream>
-asio::awaitable<std::string> ReadToEnd(Stream& stream, error_code& end) {
-  std::string data;
-  std::string buffer(16 * 1024, '\0');
-  for (;;) {
-    auto [ec, n] =
-        co_await stream.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
-    data.append(buffer.data(), n);
-    if (ec) {
-      end = ec;
-      co_return data;
-    }
-  }
-}
 
 struct Tcp {
   using Stream = tcp::socket;

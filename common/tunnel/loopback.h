@@ -8,10 +8,15 @@
 #ifndef POSTERN_COMMON_TUNNEL_LOOPBACK_H_
 #define POSTERN_COMMON_TUNNEL_LOOPBACK_H_
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <string>
 #include <utility>
 
 #include "common/tunnel/tls_socket.h"
@@ -43,6 +48,24 @@ std::pair<TlsStream, TlsStream> TlsPair(boost::asio::io_context& io, TestTls& tl
 
 // TlsSocketPair is TlsPair with the proxy's server end: a TlsSocket.
 std::pair<TlsStream, TlsSocket> TlsSocketPair(boost::asio::io_context& io, TestTls& tls);
+
+// ReadToEnd reads `stream` until it ends or fails; `end` gets the error
+// that ended it.
+template <typename Stream>
+boost::asio::awaitable<std::string> ReadToEnd(Stream& stream, boost::system::error_code& end) {
+  namespace asio = boost::asio;
+  std::string data;
+  std::string buffer(64 * 1024, '\0');
+  for (;;) {
+    auto [ec, n] =
+        co_await stream.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
+    data.append(buffer.data(), n);
+    if (ec) {
+      end = ec;
+      co_return data;
+    }
+  }
+}
 
 }  // namespace postern::tunnel::testing
 

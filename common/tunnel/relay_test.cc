@@ -28,6 +28,7 @@ using boost::system::error_code;
 using tcp = asio::ip::tcp;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using testing::ReadToEnd;
 using testing::TestTls;
 using testing::TlsStream;
 using namespace std::chrono_literals;
@@ -70,22 +71,6 @@ asio::awaitable<void> WriteAll(Stream& stream, std::string_view data) {
       co_await asio::async_write(stream, asio::buffer(data), asio::as_tuple(asio::use_awaitable));
   EXPECT_FALSE(ec) << ec.message();
   EXPECT_EQ(n, data.size());
-}
-
-// Reads until the stream ends or fails; `end` gets the error that ended it.
-template <typename Stream>
-asio::awaitable<std::string> ReadToEnd(Stream& stream, error_code& end) {
-  std::string data;
-  std::string buffer(64 * 1024, '\0');
-  for (;;) {
-    auto [ec, n] =
-        co_await stream.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
-    data.append(buffer.data(), n);
-    if (ec) {
-      end = ec;
-      co_return data;
-    }
-  }
 }
 
 template <typename Stream>
