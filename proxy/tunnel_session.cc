@@ -65,13 +65,16 @@ std::string EndpointText(const tcp::endpoint& endpoint) {
 // executor with the answer: gRPC answers on its threads, and the session's
 // state may only be touched from the session's thread. The pending answer
 // counts as work, so the io_context keeps running until it arrives (gRPC's
-// deadline bounds the wait).
+// deadline bounds the wait). `meanwhile` runs once the request is on its
+// way, on the session's thread, before the answer can resume it.
+template <typename Meanwhile>
 asio::awaitable<absl::StatusOr<v1::CheckResponse>> AsyncCheck(Authorizer& authorizer,
                                                               v1::CheckRequest request,
-                                                              absl::Duration timeout) {
+                                                              absl::Duration timeout,
+                                                              Meanwhile meanwhile) {
   using Answer = absl::StatusOr<v1::CheckResponse>;
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Answer)>(
-      [&authorizer, timeout](auto handler, v1::CheckRequest request) {
+      [&authorizer, timeout, &meanwhile](auto handler, v1::CheckRequest request) {
         auto work = asio::prefer(asio::get_associated_executor(handler),
                                  asio::execution::outstanding_work.tracked);
         authorizer.Check(std::move(request), timeout,
@@ -81,6 +84,7 @@ asio::awaitable<absl::StatusOr<v1::CheckResponse>> AsyncCheck(Authorizer& author
                              std::move(handler)(std::move(answer));
                            });
                          });
+        meanwhile();
       },
       asio::use_awaitable, std::move(request));
 }
@@ -94,7 +98,11 @@ class TunnelSession {
         config_(*state_->config),
         started_(Clock::now()),
         tls_(std::move(client), state_->tls_context->native_handle()),
-        deadline_(tls_.get_executor(), ToClock(config_.request_header_timeout)) {}
+        deadline_(tls_.get_executor(), ToClock(config_.request_header_timeout)) {
+    // Sent while the Check is in flight instead of before the request can
+    // be read: off the setup's critical path (docs/PERFORMANCE.md).
+    tls_.DeferSessionTickets();
+  }
 
   asio::awaitable<void> Run() {
     boost::system::error_code ec;
@@ -282,6 +290,7 @@ class TunnelSession {
       co_return;
     }
     log_access_ = false;
+    tls_.SendSessionTickets();
     deadline_.cancel();  // the login handler has its own deadlines
     co_await authenticate::ServeAuthenticateRequest(tls_, *state_->authenticate,
                                                     std::string(parser.header_block()) + rest);
@@ -305,7 +314,8 @@ class TunnelSession {
     check.set_http_method("CONNECT");
     const Clock::time_point asked = Clock::now();
     absl::StatusOr<v1::CheckResponse> answer =
-        co_await AsyncCheck(*state_->authorizer, std::move(check), config_.authorize_timeout);
+        co_await AsyncCheck(*state_->authorizer, std::move(check), config_.authorize_timeout,
+                            [this] { tls_.SendSessionTickets(); });
     environment_.metrics->authorize_duration().Observe(
         std::chrono::duration<double>(Clock::now() - asked).count());
 
@@ -361,6 +371,7 @@ class TunnelSession {
   // temporary of a `?:` inside a co_await expression twice.
   asio::awaitable<void> Refuse(int status, const std::string& client_text,
                                const std::string& log_reason) {
+    tls_.SendSessionTickets();  // a client that retries can still resume
     record_.status = status;
     record_.close_reason = log_reason;
     if (route_metrics_ == nullptr) route_metrics_ = &environment_.metrics->ForRoute(kNoRouteLabel);

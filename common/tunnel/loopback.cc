@@ -116,10 +116,15 @@ std::pair<TlsStream, TlsStream> TlsPair(asio::io_context& io, TestTls& tls) {
   return {std::move(client), std::move(server)};
 }
 
-std::pair<TlsStream, TlsSocket> TlsSocketPair(asio::io_context& io, TestTls& tls) {
+std::pair<TlsStream, TlsSocket> TlsSocketPair(asio::io_context& io, TestTls& tls,
+                                              TlsSocketPairOptions options) {
   auto [a, b] = TcpPair(io);
   TlsStream client(std::move(a), tls.client);
   TlsSocket server(std::move(b), tls.server.native_handle());
+  if (options.session != nullptr) {
+    Check(SSL_set_session(client.native_handle(), options.session) == 1, "SSL_set_session");
+  }
+  if (options.defer_tickets) server.DeferSessionTickets();
   boost::system::error_code client_ec = asio::error::would_block;
   boost::system::error_code server_ec = asio::error::would_block;
   client.async_handshake(TlsStream::client, [&](boost::system::error_code ec) { client_ec = ec; });

@@ -46,8 +46,15 @@ struct TestTls {
 // other work). Throws on failure.
 std::pair<TlsStream, TlsStream> TlsPair(boost::asio::io_context& io, TestTls& tls);
 
-// TlsSocketPair is TlsPair with the proxy's server end: a TlsSocket.
-std::pair<TlsStream, TlsSocket> TlsSocketPair(boost::asio::io_context& io, TestTls& tls);
+// TlsSocketPair is TlsPair with the proxy's server end: a TlsSocket. The
+// client offers `session` (to resume) if given; `defer_tickets` calls the
+// server's DeferSessionTickets before the handshake.
+struct TlsSocketPairOptions {
+  SSL_SESSION* session = nullptr;
+  bool defer_tickets = false;
+};
+std::pair<TlsStream, TlsSocket> TlsSocketPair(boost::asio::io_context& io, TestTls& tls,
+                                              TlsSocketPairOptions options = {});
 
 // ReadToEnd reads `stream` until it ends or fails; `end` gets the error
 // that ended it.

@@ -123,6 +123,7 @@ TlsSocket::TlsSocket(TlsSocket&& other) noexcept
       read_blocked_(other.read_blocked_),
       read_wants_write_(other.read_wants_write_),
       close_notify_sent_(other.close_notify_sent_),
+      deferred_tickets_(other.deferred_tickets_),
       read_end_(other.read_end_) {}
 
 TlsSocket::~TlsSocket() {
@@ -176,6 +177,33 @@ TlsSocket::Step TlsSocket::HandshakeStep::operator()(TlsSocket& tls, error_code&
   const int ret = SSL_do_handshake(tls.ssl_);
   if (ret == 1) return Step::kDone;
   return tls.Failed(ret, ec);
+}
+
+void TlsSocket::DeferSessionTickets() {
+#if !defined(OPENSSL_IS_BORINGSSL)
+  if (ssl_ == nullptr) return;
+  const std::size_t count = SSL_get_num_tickets(ssl_);
+  deferred_tickets_ = static_cast<uint8_t>(std::min<std::size_t>(count, UINT8_MAX));
+  SSL_set_num_tickets(ssl_, 0);
+#endif
+}
+
+void TlsSocket::SendSessionTickets() {
+#if !defined(OPENSSL_IS_BORINGSSL)
+  if (ssl_ == nullptr || deferred_tickets_ == 0) return;
+  const int count = std::exchange(deferred_tickets_, 0);
+  if (SSL_version(ssl_) != TLS1_3_VERSION) return;
+  for (int i = 0; i < count; ++i) {
+    if (SSL_new_session_ticket(ssl_) != 1) break;
+  }
+  ERR_clear_error();
+  errno = 0;
+  // 1: sent. Otherwise WANT_WRITE (the rest goes out with the next write,
+  // which completes a pending handshake step first) or an error that the
+  // next operation reports again.
+  SSL_do_handshake(ssl_);
+  ERR_clear_error();
+#endif
 }
 
 std::size_t TlsSocket::TryReadSome(asio::mutable_buffer buffer, error_code& ec) {

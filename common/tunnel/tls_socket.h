@@ -41,6 +41,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 
@@ -108,6 +109,19 @@ class TlsSocket {
   // `ec` = would_block when nothing is ready, or 0 with the end-of-stream or
   // error code of async_read_some.
   std::size_t TryReadSome(boost::asio::mutable_buffer buffer, boost::system::error_code& ec);
+
+  // Session tickets, sent after the handshake rather than at its end. A
+  // TLS 1.3 server sends its tickets as soon as the client's Finished
+  // arrives, before the first request can be read; each costs a few
+  // microseconds of cryptography. DeferSessionTickets (before the
+  // handshake) holds them back so that the caller can send them while it
+  // waits for something else, e.g. the proxy during its Check. Without
+  // SendSessionTickets they are not sent at all. No-ops with BoringSSL and
+  // for TLS 1.2 (whose tickets are part of the handshake).
+  void DeferSessionTickets();
+  // Sends the deferred tickets (once) without waiting: whatever the socket
+  // cannot take now goes out with the next write. Failures surface there.
+  void SendSessionTickets();
 
   // Sends close_notify (once) without waiting for the peer's. Returns
   // kWantWrite if the socket is full; call again when it is writable.
@@ -205,6 +219,7 @@ class TlsSocket {
   bool read_blocked_ = false;
   bool read_wants_write_ = false;
   bool close_notify_sent_ = false;
+  uint8_t deferred_tickets_ = 0;  // fits beside the flags: no larger per tunnel
   boost::system::error_code read_end_;  // set once reading has ended
 };
 

@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read.hpp>
@@ -169,6 +170,79 @@ TEST(TlsSocketHandshakeTest, ClientThatRejectsTheCertificateFailsTheHandshakeCle
   EXPECT_TRUE(client_ec) << "the client accepted an unknown certificate";
   EXPECT_TRUE(server_ec) << "the server completed a handshake the client refused";
   EXPECT_NE(server_ec, asio::error::would_block) << "the server handshake never completed";
+}
+
+// The proxy holds its TLS 1.3 session tickets back until its Check is under
+// way. A client resumes only with a ticket it got, so: none before the
+// server sends them, a working one after.
+class SessionTicketTest : public ::testing::Test {
+ protected:
+  // One byte from server to client: whatever the server sent before it
+  // (tickets) has been processed by the client when it arrives.
+  void ServerToClient(TlsSocket& server, TlsStream& client) {
+    bool done = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          auto [write_ec, written] = co_await asio::async_write(
+              server, asio::buffer("x", 1), asio::as_tuple(asio::use_awaitable));
+          EXPECT_FALSE(write_ec) << write_ec.message();
+          char byte = 0;
+          auto [read_ec, read] = co_await asio::async_read(client, asio::buffer(&byte, 1),
+                                                           asio::as_tuple(asio::use_awaitable));
+          EXPECT_FALSE(read_ec) << read_ec.message();
+          EXPECT_EQ(byte, 'x');
+          done = true;
+        },
+        asio::detached);
+    io_.restart();
+    io_.run_for(kDeadline);
+    ASSERT_TRUE(done);
+  }
+
+  // Whether a new connection offering the client's current session resumes.
+  bool NextConnectionResumes(TlsStream& client) {
+    SSL_SESSION* session = SSL_get1_session(client.native_handle());
+    EXPECT_NE(session, nullptr);
+    auto [next_client, next_server] =
+        testing::TlsSocketPair(io_, tls_, {.session = session});
+    SSL_SESSION_free(session);
+    return SSL_session_reused(next_client.native_handle()) == 1 &&
+           SSL_session_reused(next_server.native_handle()) == 1;
+  }
+
+  asio::io_context io_;
+  TestTls tls_;
+};
+
+TEST_F(SessionTicketTest, TicketsAreSentAtTheEndOfTheHandshakeByDefault) {
+  auto [client, server] = testing::TlsSocketPair(io_, tls_);
+  ServerToClient(server, client);
+  EXPECT_TRUE(NextConnectionResumes(client));
+}
+
+TEST_F(SessionTicketTest, DeferredTicketsAreSentOnlyWhenAskedAndThenResume) {
+  auto [client, server] = testing::TlsSocketPair(io_, tls_, {.defer_tickets = true});
+  ServerToClient(server, client);
+  EXPECT_FALSE(NextConnectionResumes(client)) << "a ticket arrived before it was sent";
+
+  server.SendSessionTickets();
+  ServerToClient(server, client);
+  EXPECT_TRUE(NextConnectionResumes(client));
+
+  server.SendSessionTickets();  // once only: nothing more, the stream still works
+  ServerToClient(server, client);
+}
+
+TEST_F(SessionTicketTest, DeferringOverTls12ChangesNothing) {
+  TestTls tls12(TLS1_2_VERSION);
+  auto [client, server] = testing::TlsSocketPair(io_, tls12, {.defer_tickets = true});
+  server.SendSessionTickets();  // TLS 1.2's ticket was part of the handshake
+  ServerToClient(server, client);
+  SSL_SESSION* session = SSL_get1_session(client.native_handle());
+  auto [next_client, next_server] = testing::TlsSocketPair(io_, tls12, {.session = session});
+  SSL_SESSION_free(session);
+  EXPECT_EQ(SSL_session_reused(next_client.native_handle()), 1);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@ or both servers from one config: `postern = harness.Postern(tmp, settings)`.
 """
 
 import base64
+import functools
 import json
 import os
 import re
@@ -243,22 +244,31 @@ class ConnectResult:
         self.leftover = leftover
 
 
-def tls_connect(proxy_address, ca_file, server_name="proxy.localhost.example", timeout=20):
-    """A TLS connection to the proxy, verified against `ca_file`, ALPN http/1.1."""
+def tls_connect(proxy_address, ca_file, server_name="proxy.localhost.example", timeout=20,
+                session=None):
+    """A TLS connection to the proxy, verified against `ca_file`, ALPN http/1.1;
+    offering `session` (the `session` of an earlier one) to resume, if given."""
+    raw = socket.create_connection(split_address(proxy_address), timeout=timeout)
+    return client_context(ca_file).wrap_socket(raw, server_hostname=server_name, session=session)
+
+
+@functools.lru_cache(maxsize=None)
+def client_context(ca_file):
+    """One client context per CA file: Python resumes a session only in the
+    context that made it."""
     context = ssl.create_default_context(cafile=ca_file)
     context.set_alpn_protocols(["http/1.1"])
-    raw = socket.create_connection(split_address(proxy_address), timeout=timeout)
-    return context.wrap_socket(raw, server_hostname=server_name)
+    return context
 
 
 def connect_tunnel(proxy_address, ca_file, authority, token=None, header="Authorization: Pomerium",
-                   server_name="proxy.localhost.example", extra=b"", timeout=20):
+                   server_name="proxy.localhost.example", extra=b"", timeout=20, session=None):
     """Sends one CONNECT through TLS and reads the response head (and any body).
 
     Returns a ConnectResult; on 200 `sock` is the open tunnel and `leftover`
     holds any tunnel bytes that arrived with the response head.
     """
-    sock = tls_connect(proxy_address, ca_file, server_name, timeout)
+    sock = tls_connect(proxy_address, ca_file, server_name, timeout, session)
     request = "CONNECT %s HTTP/1.1\r\nHost: %s\r\n" % (authority, authority)
     if token is not None:
         request += "%s %s\r\n" % (header, token)

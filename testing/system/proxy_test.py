@@ -397,6 +397,22 @@ class ProxyTest(unittest.TestCase):
         self.assertRegex(result.body, r"rule|email")
         self.assertEqual(result.headers.get("connection"), "close")
 
+    def test_refused_clients_get_a_session_ticket_too(self):
+        # The proxy sends its TLS 1.3 tickets while the Check is in flight, so
+        # answers that come without one (404) or after a refusal (403) must
+        # still have sent them: a client that fixes its request resumes.
+        for authority, status in (("secret.localhost.example:6379", 403),
+                                  ("unknown.localhost.example:6379", 404)):
+            with self.subTest(status=status):
+                refused = self.connect(authority, self.token)
+                self.assertEqual(refused.status, status)
+                self.assertFalse(refused.sock.session_reused)
+                again = self.connect("redis.localhost.example:6379", self.token,
+                                     session=refused.sock.session)
+                self.assertEqual(again.status, 200)
+                self.assertTrue(again.sock.session_reused,
+                                "the refused connection's ticket did not resume")
+
     def test_404_for_an_unknown_route_without_asking_authorize(self):
         result = self.connect("unknown.localhost.example:6379", self.token)
         self.assertEqual(result.status, 404)
