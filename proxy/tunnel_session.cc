@@ -61,6 +61,13 @@ std::string EndpointText(const tcp::endpoint& endpoint) {
                          : absl::StrCat(address.to_string(), ":", endpoint.port());
 }
 
+// The authorize service's answer, and when it arrived (on gRPC's thread:
+// the Check's own duration, without the wait for the session's thread).
+struct CheckAnswer {
+  absl::StatusOr<v1::CheckResponse> response;
+  Clock::time_point arrived;
+};
+
 // AsyncCheck asks `authorizer` and resumes the awaiting coroutine on its own
 // executor with the answer: gRPC answers on its threads, and the session's
 // state may only be touched from the session's thread. The pending answer
@@ -68,22 +75,20 @@ std::string EndpointText(const tcp::endpoint& endpoint) {
 // deadline bounds the wait). `meanwhile` runs once the request is on its
 // way, on the session's thread, before the answer can resume it.
 template <typename Meanwhile>
-asio::awaitable<absl::StatusOr<v1::CheckResponse>> AsyncCheck(Authorizer& authorizer,
-                                                              v1::CheckRequest request,
-                                                              absl::Duration timeout,
-                                                              Meanwhile meanwhile) {
-  using Answer = absl::StatusOr<v1::CheckResponse>;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Answer)>(
+asio::awaitable<CheckAnswer> AsyncCheck(Authorizer& authorizer, v1::CheckRequest request,
+                                        absl::Duration timeout, Meanwhile meanwhile) {
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(CheckAnswer)>(
       [&authorizer, timeout, &meanwhile](auto handler, v1::CheckRequest request) {
         auto work = asio::prefer(asio::get_associated_executor(handler),
                                  asio::execution::outstanding_work.tracked);
-        authorizer.Check(std::move(request), timeout,
-                         [handler = std::move(handler), work](Answer answer) mutable {
-                           asio::post(work, [handler = std::move(handler),
-                                             answer = std::move(answer)]() mutable {
-                             std::move(handler)(std::move(answer));
-                           });
-                         });
+        authorizer.Check(
+            std::move(request), timeout,
+            [handler = std::move(handler), work](absl::StatusOr<v1::CheckResponse> response) mutable {
+              CheckAnswer answer{std::move(response), Clock::now()};
+              asio::post(work, [handler = std::move(handler), answer = std::move(answer)]() mutable {
+                std::move(handler)(std::move(answer));
+              });
+            });
         meanwhile();
       },
       asio::use_awaitable, std::move(request));
@@ -313,11 +318,12 @@ class TunnelSession {
     check.set_source_ip(source_ip_);
     check.set_http_method("CONNECT");
     const Clock::time_point asked = Clock::now();
-    absl::StatusOr<v1::CheckResponse> answer =
+    CheckAnswer checked =
         co_await AsyncCheck(*state_->authorizer, std::move(check), config_.authorize_timeout,
                             [this] { tls_.SendSessionTickets(); });
     environment_.metrics->authorize_duration().Observe(
-        std::chrono::duration<double>(Clock::now() - asked).count());
+        std::chrono::duration<double>(checked.arrived - asked).count());
+    const absl::StatusOr<v1::CheckResponse>& answer = checked.response;
 
     Admission admission = AdmissionFor(answer);
     record_.decision = admission.decision;
