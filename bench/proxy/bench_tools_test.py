@@ -1,11 +1,13 @@
-"""The proxy benchmark's own tools work: tunnel_load and bench_upstream through the real binaries.
+"""The proxy benchmark's own tools work: tunnel_load and bench_upstream through the real binaries,
+and ipc_floor.
 
 bench/proxy/run.py is run by hand, so nothing else would notice if its tools
 stopped measuring what they claim. This test times nothing: it checks that a
 setup run through postern-proxy and postern-authorize completes and reports
 phases in the order they happen, that throughput runs move exactly the bytes
 asked for, that bench_upstream's accept time is on this machine's monotonic
-clock, and that refusals and bad flags fail loudly.
+clock, that ipc_floor's round trips are really answered, and that refusals
+and bad flags fail loudly.
 """
 
 import json
@@ -19,6 +21,7 @@ from testing.harness import harness
 
 TUNNEL_LOAD = harness.binary("bench/proxy/tunnel_load")
 UPSTREAM = harness.binary("bench/proxy/bench_upstream")
+IPC_FLOOR = harness.binary("bench/proxy/ipc_floor")
 PROXY_NAME = "proxy.bench.example"
 ROUTE = "upstream.bench.example:9"
 USER = "bench@example.com"
@@ -113,6 +116,43 @@ class BenchToolsTest(unittest.TestCase):
             (["sideways"], "--mode must be throughput, setup or idle"),
         ]:
             result = self.tunnel_load(*args)
+            self.assertEqual(result.returncode, 2, args)
+            self.assertIn(message, result.stderr.decode(), args)
+
+
+class IpcFloorTest(unittest.TestCase):
+    def run_floor(self, *args):
+        return subprocess.run([IPC_FLOOR, *args], capture_output=True, timeout=60)
+
+    def test_reports_the_round_trips_it_made_for_each_placement(self):
+        placements = ["any", "same"]
+        if len(os.sched_getaffinity(0)) >= 2:
+            placements.append("split")
+        for placement in placements:
+            with self.subTest(placement=placement):
+                started = time.monotonic()
+                result = self.run_floor("--round-trips", "300", "--bytes", "4096",
+                                        "--placement", placement)
+                elapsed_us = (time.monotonic() - started) * 1e6
+                self.assertEqual(result.returncode, 0, result.stderr.decode())
+                report = json.loads(result.stdout)
+                self.assertEqual((report["round_trips"], report["bytes"], report["placement"]),
+                                 (300, 4096, placement))
+                times = report["round_trip_us"]
+                self.assertGreater(times["p50"], 0)
+                self.assertLessEqual(times["p50"], times["p90"])
+                self.assertLessEqual(times["p90"], times["p99"])
+                self.assertLessEqual(times["p99"], times["max"])
+                # 300 measured round trips all happened inside this run.
+                self.assertLess(times["p50"] * 300, elapsed_us)
+
+    def test_bad_flags_exit_2_and_say_which(self):
+        for args, message in [
+            (["--placement", "north"], "--placement must be any, same or split"),
+            (["--bytes", "0"], "--bytes must be a whole number from 1 to 4096"),
+            (["--round-trips", "many"], "--round-trips must be a whole number"),
+        ]:
+            result = self.run_floor(*args)
             self.assertEqual(result.returncode, 2, args)
             self.assertIn(message, result.stderr.decode(), args)
 
