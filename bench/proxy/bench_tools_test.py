@@ -122,22 +122,25 @@ class BenchToolsTest(unittest.TestCase):
 
 class IpcFloorTest(unittest.TestCase):
     def run_floor(self, *args):
-        return subprocess.run([IPC_FLOOR, *args], capture_output=True, timeout=60)
+        return subprocess.run([IPC_FLOOR, *args], capture_output=True, timeout=120)
 
-    def test_reports_the_round_trips_it_made_for_each_placement(self):
-        placements = ["any", "same"]
+    def test_reports_the_round_trips_it_made_for_each_transport_and_placement(self):
+        cases = [(transport, "same") for transport in ("tcp", "grpc-unary", "grpc-stream")]
+        cases.append(("tcp", "any"))
         if len(os.sched_getaffinity(0)) >= 2:
-            placements.append("split")
-        for placement in placements:
-            with self.subTest(placement=placement):
+            cases.append(("grpc-unary", "split"))
+        for transport, placement in cases:
+            with self.subTest(transport=transport, placement=placement):
                 started = time.monotonic()
-                result = self.run_floor("--round-trips", "300", "--bytes", "4096",
-                                        "--placement", placement)
+                result = self.run_floor("--transport", transport, "--placement", placement,
+                                        "--round-trips", "300", "--bytes", "4096")
                 elapsed_us = (time.monotonic() - started) * 1e6
                 self.assertEqual(result.returncode, 0, result.stderr.decode())
                 report = json.loads(result.stdout)
-                self.assertEqual((report["round_trips"], report["bytes"], report["placement"]),
-                                 (300, 4096, placement))
+                self.assertEqual(
+                    (report["transport"], report["placement"], report["round_trips"],
+                     report["bytes"]),
+                    (transport, placement, 300, 4096))
                 times = report["round_trip_us"]
                 self.assertGreater(times["p50"], 0)
                 self.assertLessEqual(times["p50"], times["p90"])
@@ -148,7 +151,8 @@ class IpcFloorTest(unittest.TestCase):
 
     def test_bad_flags_exit_2_and_say_which(self):
         for args, message in [
-            (["--placement", "north"], "--placement must be any, same or split"),
+            (["--placement", "north"], "--placement must be one of any same split, not north"),
+            (["--transport", "udp"], "--transport must be one of tcp grpc-unary grpc-stream"),
             (["--bytes", "0"], "--bytes must be a whole number from 1 to 4096"),
             (["--round-trips", "many"], "--round-trips must be a whole number"),
         ]:
