@@ -99,7 +99,7 @@ int Main(int argc, char** argv) {
   std::vector<std::string> args = flags::Arguments(argc, argv);
   const bool eval = !args.empty() && args.front() == "eval";
   if (eval) args.erase(args.begin());
-  flags::ServerInvocation run = flags::ParseServerCommandLine(
+  flags::Invocation run = flags::ParseServerCommandLine(
       {.program = "postern-authorize", .usage = kUsage, .flags = kFlags}, args, std::cout,
       std::cerr);
   if (!run.command_line.has_value()) return run.exit_status;

@@ -185,7 +185,7 @@ int Main(int argc, char** argv) {
     args.erase(args.begin());
     return RunServiceAccount(args, std::cout, std::cerr);
   }
-  flags::ServerInvocation run = flags::ParseServerCommandLine(
+  flags::Invocation run = flags::ParseServerCommandLine(
       {.program = "postern-proxy", .usage = kUsage, .flags = kFlags}, args, std::cout, std::cerr);
   if (!run.command_line.has_value()) return run.exit_status;
   const flags::CommandLine& cl = *run.command_line;

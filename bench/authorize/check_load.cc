@@ -443,21 +443,16 @@ int Main(int argc, char** argv) {
   // acquisition -- gRPC's included -- updates a global lock-order graph. A
   // load generator must not spend its CPU on that.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  absl::StatusOr<flags::CommandLine> cl =
-      flags::CommandLine::Parse(flags::Arguments(argc, argv), kFlags);
-  if (!cl.ok()) {
-    std::cerr << "check_load: " << cl.status().message() << "\n" << kUsage << "\n";
+  flags::Invocation invocation =
+      flags::ParseProgramCommandLine({.program = "check_load", .usage = kUsage, .flags = kFlags},
+                                     flags::Arguments(argc, argv), std::cout, std::cerr);
+  if (!invocation.command_line.has_value()) return invocation.exit_status;
+  const flags::CommandLine& cl = *invocation.command_line;
+  if (!cl.positional().empty()) {
+    std::cerr << "check_load: unexpected argument \"" << cl.positional().front() << "\"\n";
     return 2;
   }
-  if (cl->Has("help")) {
-    std::cout << flags::Help(kUsage, kFlags);
-    return 0;
-  }
-  if (!cl->positional().empty()) {
-    std::cerr << "check_load: unexpected argument \"" << cl->positional().front() << "\"\n";
-    return 2;
-  }
-  absl::StatusOr<Options> options = OptionsFrom(*cl);
+  absl::StatusOr<Options> options = OptionsFrom(cl);
   if (!options.ok()) {
     std::cerr << "check_load: " << options.status().message() << "\n";
     return 2;

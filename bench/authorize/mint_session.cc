@@ -34,37 +34,32 @@ const std::vector<flags::FlagSpec> kFlags = WithSecretFlags({
 });
 
 int Main(int argc, char** argv) {
-  absl::StatusOr<flags::CommandLine> cl =
-      flags::CommandLine::Parse(flags::Arguments(argc, argv), kFlags);
-  if (!cl.ok()) {
-    std::cerr << "mint_session: " << cl.status().message() << "\n" << kUsage << "\n";
+  flags::Invocation run =
+      flags::ParseProgramCommandLine({.program = "mint_session", .usage = kUsage, .flags = kFlags},
+                                     flags::Arguments(argc, argv), std::cout, std::cerr);
+  if (!run.command_line.has_value()) return run.exit_status;
+  const flags::CommandLine& cl = *run.command_line;
+  if (!cl.positional().empty()) {
+    std::cerr << "mint_session: unexpected argument \"" << cl.positional().front() << "\"\n";
     return 2;
   }
-  if (cl->Has("help")) {
-    std::cout << flags::Help(kUsage, kFlags);
-    return 0;
-  }
-  if (!cl->positional().empty()) {
-    std::cerr << "mint_session: unexpected argument \"" << cl->positional().front() << "\"\n";
-    return 2;
-  }
-  absl::StatusOr<std::string> secret = SecretFromFlags(*cl);
+  absl::StatusOr<std::string> secret = SecretFromFlags(cl);
   if (!secret.ok()) {
     std::cerr << "mint_session: " << secret.status().message() << "\n";
     return 2;
   }
-  absl::StatusOr<absl::Duration> lifetime = config::ParseGoDuration(cl->Value("lifetime", "1h"));
+  absl::StatusOr<absl::Duration> lifetime = config::ParseGoDuration(cl.Value("lifetime", "1h"));
   if (!lifetime.ok() || *lifetime <= absl::ZeroDuration()) {
     std::cerr << "mint_session: --lifetime must be a positive duration such as 1h or 90s\n";
     return 2;
   }
   std::vector<std::string> groups;
-  if (cl->Has("groups")) groups = absl::StrSplit(cl->Value("groups"), ',', absl::SkipEmpty());
+  if (cl.Has("groups")) groups = absl::StrSplit(cl.Value("groups"), ',', absl::SkipEmpty());
 
   const absl::Time now = absl::Now();
   std::cout << session::MintSessionToken(
-                   session::Session{.subject = cl->Value("subject", "bench-user"),
-                                    .email = cl->Value("email"),
+                   session::Session{.subject = cl.Value("subject", "bench-user"),
+                                    .email = cl.Value("email"),
                                     .groups = std::move(groups),
                                     .issued_at = now,
                                     .expires_at = now + *lifetime},

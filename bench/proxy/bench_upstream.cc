@@ -150,23 +150,17 @@ asio::awaitable<void> Accept(tcp::acceptor& acceptor) {
       std::cerr << "bench_upstream: accept: " << ec.message() << "\n";
       continue;
     }
-    asio::co_spawn(acceptor.get_executor(), Serve(std::move(socket), accepted),
-                   asio::detached);
+    asio::co_spawn(acceptor.get_executor(), Serve(std::move(socket), accepted), asio::detached);
   }
 }
 
 int Main(int argc, char** argv) {
-  absl::StatusOr<flags::CommandLine> cl =
-      flags::CommandLine::Parse(flags::Arguments(argc, argv), kFlags);
-  if (!cl.ok()) {
-    std::cerr << "bench_upstream: " << cl.status().message() << "\n" << kUsage << "\n";
-    return 2;
-  }
-  if (cl->Has("help")) {
-    std::cout << flags::Help(kUsage, kFlags);
-    return 0;
-  }
-  const std::string listen = cl->Value("listen", "127.0.0.1:0");
+  flags::Invocation run = flags::ParseProgramCommandLine(
+      {.program = "bench_upstream", .usage = kUsage, .flags = kFlags}, flags::Arguments(argc, argv),
+      std::cout, std::cerr);
+  if (!run.command_line.has_value()) return run.exit_status;
+  const flags::CommandLine& cl = *run.command_line;
+  const std::string listen = cl.Value("listen", "127.0.0.1:0");
   const std::size_t colon = listen.rfind(':');
   int port = -1;
   boost::system::error_code ec;

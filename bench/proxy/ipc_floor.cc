@@ -425,22 +425,17 @@ bool ChoiceFlag(const flags::CommandLine& cl, const std::string& flag,
 }
 
 int Main(int argc, char** argv) {
-  absl::StatusOr<flags::CommandLine> cl =
-      flags::CommandLine::Parse(flags::Arguments(argc, argv), kFlags);
-  if (!cl.ok()) {
-    std::cerr << "ipc_floor: " << cl.status().message() << "\n" << kUsage << "\n";
-    return 2;
-  }
-  if (cl->Has("help")) {
-    std::cout << flags::Help(kUsage, kFlags);
-    return 0;
-  }
+  flags::Invocation run =
+      flags::ParseProgramCommandLine({.program = "ipc_floor", .usage = kUsage, .flags = kFlags},
+                                     flags::Arguments(argc, argv), std::cout, std::cerr);
+  if (!run.command_line.has_value()) return run.exit_status;
+  const flags::CommandLine& cl = *run.command_line;
   Options options;
-  if (!ChoiceFlag(*cl, "transport", {"tcp", "grpc-unary", "grpc-stream"}, &options.transport) ||
-      !ChoiceFlag(*cl, "placement", {"any", "same", "split"}, &options.placement) ||
-      !IntFlag(*cl, "round-trips", 5000, 1, 10'000'000, &options.round_trips) ||
-      !IntFlag(*cl, "bytes", 300, 1, kMaxBytes, &options.bytes) ||
-      !IntFlag(*cl, "pause-us", 0, 0, 1'000'000, &options.pause_us)) {
+  if (!ChoiceFlag(cl, "transport", {"tcp", "grpc-unary", "grpc-stream"}, &options.transport) ||
+      !ChoiceFlag(cl, "placement", {"any", "same", "split"}, &options.placement) ||
+      !IntFlag(cl, "round-trips", 5000, 1, 10'000'000, &options.round_trips) ||
+      !IntFlag(cl, "bytes", 300, 1, kMaxBytes, &options.bytes) ||
+      !IntFlag(cl, "pause-us", 0, 0, 1'000'000, &options.pause_us)) {
     return 2;
   }
   // As postern-authorize does: Debian's abseil is built with deadlock

@@ -100,7 +100,9 @@ const std::vector<flags::FlagSpec> kFlags = {
     {.name = "count", .value_name = "N", .help = "setup/idle: tunnels; 2000"},
     {.name = "warmup", .value_name = "N", .help = "setup: unmeasured tunnels first; 200"},
     {.name = "concurrency", .value_name = "N", .help = "setup/idle: threads opening tunnels; 1"},
-    {.name = "pause-us", .value_name = "N", .help = "setup: idle microseconds before each tunnel; 0"},
+    {.name = "pause-us",
+     .value_name = "N",
+     .help = "setup: idle microseconds before each tunnel; 0"},
     {.name = "help", .help = "print this help"},
 };
 
@@ -562,17 +564,12 @@ absl::StatusOr<Options> OptionsFrom(const flags::CommandLine& cl) {
 }
 
 int Main(int argc, char** argv) {
-  absl::StatusOr<flags::CommandLine> cl =
-      flags::CommandLine::Parse(flags::Arguments(argc, argv), kFlags);
-  if (!cl.ok()) {
-    std::cerr << "tunnel_load: " << cl.status().message() << "\n" << kUsage << "\n";
-    return 2;
-  }
-  if (cl->Has("help")) {
-    std::cout << flags::Help(kUsage, kFlags);
-    return 0;
-  }
-  absl::StatusOr<Options> options = OptionsFrom(*cl);
+  flags::Invocation run =
+      flags::ParseProgramCommandLine({.program = "tunnel_load", .usage = kUsage, .flags = kFlags},
+                                     flags::Arguments(argc, argv), std::cout, std::cerr);
+  if (!run.command_line.has_value()) return run.exit_status;
+  const flags::CommandLine& cl = *run.command_line;
+  absl::StatusOr<Options> options = OptionsFrom(cl);
   if (!options.ok()) {
     std::cerr << "tunnel_load: " << options.status().message() << "\n" << kUsage << "\n";
     return 2;

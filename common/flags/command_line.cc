@@ -87,4 +87,21 @@ std::vector<std::string> Arguments(int argc, char** argv) {
   return std::vector<std::string>(argv + (argc > 0 ? 1 : 0), argv + argc);
 }
 
+Invocation UsageError(const ProgramUsage& program, std::string_view error, std::ostream& err) {
+  err << program.program << ": " << error << "\n" << program.usage << "\n";
+  return {.exit_status = 2};
+}
+
+Invocation ParseProgramCommandLine(const ProgramUsage& program,
+                                   const std::vector<std::string>& args, std::ostream& out,
+                                   std::ostream& err) {
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, program.flags);
+  if (!cl.ok()) return UsageError(program, std::string(cl.status().message()), err);
+  if (cl->Has("help")) {
+    out << Help(program.usage, program.flags);
+    return {.exit_status = 0};
+  }
+  return {.command_line = *std::move(cl)};
+}
+
 }  // namespace postern::flags

@@ -13,11 +13,19 @@
 //   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, kFlags);
 //   if (!cl.ok()) { print error; return 2; }
 //   std::string config = cl->Value("config");
+//
+// Most programs want the usual answers too (errors and --help):
+//
+//   flags::Invocation run = flags::ParseProgramCommandLine(
+//       {.program = "tunnel_load", .usage = kUsage, .flags = kFlags},
+//       flags::Arguments(argc, argv), std::cout, std::cerr);
+//   if (!run.command_line.has_value()) return run.exit_status;
 #ifndef POSTERN_COMMON_FLAGS_COMMAND_LINE_H_
 #define POSTERN_COMMON_FLAGS_COMMAND_LINE_H_
 
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +66,34 @@ std::string Help(std::string_view usage, const std::vector<FlagSpec>& specs);
 
 // Arguments turns main's argv into the vector Parse takes (skipping argv[0]).
 std::vector<std::string> Arguments(int argc, char** argv);
+
+// ProgramUsage describes one program; `flags` is borrowed, not copied.
+struct ProgramUsage {
+  std::string_view program;  // "postern-proxy": prefixes every message
+  std::string_view usage;    // the usage block printed with errors and --help
+  const std::vector<FlagSpec>& flags;
+};
+
+// Invocation is what main does next: run with `command_line`, or, when it
+// is empty, exit with `exit_status` (the answer or the error is already
+// written).
+struct Invocation {
+  std::optional<CommandLine> command_line;
+  int exit_status = 0;
+};
+
+// ParseProgramCommandLine keeps the contract every Postern program has for
+// its flags: an error goes to `err` as "<program>: <what is wrong>"
+// followed by the usage, exit 2; --help (when `flags` declares it) writes
+// the help to `out`, exit 0. Otherwise the returned command line is the
+// program's to check further.
+Invocation ParseProgramCommandLine(const ProgramUsage& program,
+                                   const std::vector<std::string>& args, std::ostream& out,
+                                   std::ostream& err);
+
+// UsageError writes an error the way ParseProgramCommandLine does and
+// returns exit status 2, for the checks a program makes after it.
+Invocation UsageError(const ProgramUsage& program, std::string_view error, std::ostream& err);
 
 }  // namespace postern::flags
 

@@ -1,5 +1,7 @@
 #include "common/flags/command_line.h"
 
+#include <sstream>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -8,6 +10,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 const std::vector<FlagSpec> kSpecs = {
     {.name = "listen", .value_name = "ADDR", .help = "where to listen"},
@@ -61,6 +64,55 @@ TEST(CommandLineTest, HelpListsFlagsAndAliases) {
   std::string help = Help("usage: postern tcp DEST", kSpecs);
   EXPECT_THAT(help, HasSubstr("--proxy-url, --pomerium-url URL\n      proxy\n"));
   EXPECT_THAT(help, HasSubstr("--no-browser\n"));
+}
+
+// The answers every program gives through ParseProgramCommandLine.
+class ProgramCommandLineTest : public ::testing::Test {
+ protected:
+  Invocation Parse(const std::vector<std::string>& args) {
+    return ParseProgramCommandLine({.program = "tool", .usage = kUsage, .flags = flags_}, args,
+                                   out_, err_);
+  }
+  static constexpr char kUsage[] = "usage: tool [--listen ADDR]";
+  std::vector<FlagSpec> flags_ = {
+      {.name = "listen", .value_name = "ADDR", .help = "where to listen"},
+      {.name = "help", .help = "print this help"},
+  };
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(ProgramCommandLineTest, GoodFlagsAreTheProgramsToUseAndNothingIsWritten) {
+  Invocation run = Parse({"--listen", ":1", "extra"});
+  ASSERT_TRUE(run.command_line.has_value());
+  EXPECT_EQ(run.command_line->Value("listen"), ":1");
+  EXPECT_THAT(run.command_line->positional(), ElementsAre("extra"));
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(ProgramCommandLineTest, HelpGoesToOutAndExitsZero) {
+  Invocation run = Parse({"--listen", ":1", "--help"});
+  EXPECT_FALSE(run.command_line.has_value());
+  EXPECT_EQ(run.exit_status, 0);
+  EXPECT_EQ(out_.str(), Help(kUsage, flags_));
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(ProgramCommandLineTest, BadFlagNamesTheProgramAndTheFlagThenTheUsageAndExitsTwo) {
+  Invocation run = Parse({"--lisen", ":1"});
+  EXPECT_FALSE(run.command_line.has_value());
+  EXPECT_EQ(run.exit_status, 2);
+  EXPECT_EQ(err_.str(), std::string("tool: unknown flag --lisen\n") + kUsage + "\n");
+  EXPECT_EQ(out_.str(), "");
+}
+
+TEST_F(ProgramCommandLineTest, UsageErrorWritesTheSameWay) {
+  Invocation run = UsageError({.program = "tool", .usage = kUsage, .flags = flags_},
+                              "--listen must be host:port", err_);
+  EXPECT_FALSE(run.command_line.has_value());
+  EXPECT_EQ(run.exit_status, 2);
+  EXPECT_THAT(err_.str(), StartsWith("tool: --listen must be host:port\nusage: tool"));
 }
 
 }  // namespace

@@ -3,33 +3,21 @@
 #include "common/version.h"
 
 namespace postern::flags {
-namespace {
 
-ServerInvocation UsageError(const ServerUsage& server, std::string_view error, std::ostream& err) {
-  err << server.program << ": " << error << "\n" << server.usage << "\n";
-  return {.exit_status = 2};
-}
-
-}  // namespace
-
-ServerInvocation ParseServerCommandLine(const ServerUsage& server,
-                                        const std::vector<std::string>& args, std::ostream& out,
-                                        std::ostream& err) {
-  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, server.flags);
-  if (!cl.ok()) return UsageError(server, std::string(cl.status().message()), err);
-  if (cl->Has("help")) {
-    out << Help(server.usage, server.flags);
-    return {.exit_status = 0};
-  }
-  if (cl->Has("version")) {
+Invocation ParseServerCommandLine(const ProgramUsage& server, const std::vector<std::string>& args,
+                                  std::ostream& out, std::ostream& err) {
+  Invocation run = ParseProgramCommandLine(server, args, out, err);
+  if (!run.command_line.has_value()) return run;
+  const CommandLine& cl = *run.command_line;
+  if (cl.Has("version")) {
     out << server.program << " " << kVersion << "\n";
     return {.exit_status = 0};
   }
-  if (!cl->positional().empty()) {
-    return UsageError(server, "unexpected argument \"" + cl->positional().front() + "\"", err);
+  if (!cl.positional().empty()) {
+    return UsageError(server, "unexpected argument \"" + cl.positional().front() + "\"", err);
   }
-  if (!cl->Has("config")) return UsageError(server, "--config FILE is required", err);
-  return {.command_line = *std::move(cl)};
+  if (!cl.Has("config")) return UsageError(server, "--config FILE is required", err);
+  return run;
 }
 
 }  // namespace postern::flags

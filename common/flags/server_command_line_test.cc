@@ -22,7 +22,7 @@ constexpr char kUsage[] = "usage: postern-test --config FILE";
 
 class ServerCommandLineTest : public testing::Test {
  protected:
-  ServerInvocation Parse(const std::vector<std::string>& args) {
+  Invocation Parse(const std::vector<std::string>& args) {
     return ParseServerCommandLine({.program = "postern-test", .usage = kUsage, .flags = kFlags},
                                   args, out_, err_);
   }
@@ -31,7 +31,7 @@ class ServerCommandLineTest : public testing::Test {
 };
 
 TEST_F(ServerCommandLineTest, ConfigGivenServes) {
-  ServerInvocation run = Parse({"--config", "c.yaml", "--address", ":1"});
+  Invocation run = Parse({"--config", "c.yaml", "--address", ":1"});
   ASSERT_TRUE(run.command_line.has_value());
   EXPECT_EQ(run.command_line->Value("config"), "c.yaml");
   EXPECT_EQ(run.command_line->Value("address"), ":1");
@@ -40,7 +40,7 @@ TEST_F(ServerCommandLineTest, ConfigGivenServes) {
 }
 
 TEST_F(ServerCommandLineTest, HelpPrintsUsageAndFlagsAndExitsZero) {
-  ServerInvocation run = Parse({"--help"});
+  Invocation run = Parse({"--help"});
   EXPECT_FALSE(run.command_line.has_value());
   EXPECT_EQ(run.exit_status, 0);
   EXPECT_THAT(out_.str(), StartsWith(kUsage));
@@ -48,14 +48,14 @@ TEST_F(ServerCommandLineTest, HelpPrintsUsageAndFlagsAndExitsZero) {
 }
 
 TEST_F(ServerCommandLineTest, VersionPrintsProgramAndVersion) {
-  ServerInvocation run = Parse({"--version"});
+  Invocation run = Parse({"--version"});
   EXPECT_FALSE(run.command_line.has_value());
   EXPECT_EQ(run.exit_status, 0);
   EXPECT_EQ(out_.str(), std::string("postern-test ") + kVersion + "\n");
 }
 
 TEST_F(ServerCommandLineTest, UnknownFlagIsUsageError) {
-  ServerInvocation run = Parse({"--config", "c.yaml", "--bogus"});
+  Invocation run = Parse({"--config", "c.yaml", "--bogus"});
   EXPECT_FALSE(run.command_line.has_value());
   EXPECT_EQ(run.exit_status, 2);
   EXPECT_THAT(err_.str(), StartsWith("postern-test: "));
@@ -64,13 +64,13 @@ TEST_F(ServerCommandLineTest, UnknownFlagIsUsageError) {
 }
 
 TEST_F(ServerCommandLineTest, StrayArgumentIsUsageError) {
-  ServerInvocation run = Parse({"--config", "c.yaml", "extra"});
+  Invocation run = Parse({"--config", "c.yaml", "extra"});
   EXPECT_EQ(run.exit_status, 2);
   EXPECT_THAT(err_.str(), StartsWith("postern-test: unexpected argument \"extra\"\n"));
 }
 
 TEST_F(ServerCommandLineTest, MissingConfigIsUsageError) {
-  ServerInvocation run = Parse({});
+  Invocation run = Parse({});
   EXPECT_FALSE(run.command_line.has_value());
   EXPECT_EQ(run.exit_status, 2);
   EXPECT_EQ(err_.str(), std::string("postern-test: --config FILE is required\n") + kUsage + "\n");
