@@ -105,7 +105,8 @@ class TunnelSession {
         tls_(std::move(client), state_->tls_context->native_handle()),
         deadline_(tls_.get_executor(), ToClock(config_.request_header_timeout)) {
     // Sent while the Check is in flight instead of before the request can
-    // be read: off the setup's critical path (docs/PERFORMANCE.md).
+    // be read: off the setup's critical path (docs/PERFORMANCE.md). Answers
+    // without a Check carry them with their first write.
     tls_.DeferSessionTickets();
   }
 
@@ -295,7 +296,6 @@ class TunnelSession {
       co_return;
     }
     log_access_ = false;
-    tls_.SendSessionTickets();
     deadline_.cancel();  // the login handler has its own deadlines
     co_await authenticate::ServeAuthenticateRequest(tls_, *state_->authenticate,
                                                     std::string(parser.header_block()) + rest);
@@ -377,7 +377,6 @@ class TunnelSession {
   // temporary of a `?:` inside a co_await expression twice.
   asio::awaitable<void> Refuse(int status, const std::string& client_text,
                                const std::string& log_reason) {
-    tls_.SendSessionTickets();  // a client that retries can still resume
     record_.status = status;
     record_.close_reason = log_reason;
     if (route_metrics_ == nullptr) route_metrics_ = &environment_.metrics->ForRoute(kNoRouteLabel);

@@ -260,6 +260,7 @@ TlsSocket::Step TlsSocket::WriteStep::operator()(TlsSocket& tls, error_code& ec,
     return Step::kDone;
   }
   if (buffer.size() == 0) return Step::kDone;
+  tls.SendSessionTickets();  // deferred ones go out before the first bytes at the latest
   ERR_clear_error();
   errno = 0;
   const int ret = WriteSome(tls.ssl_, buffer.data(), buffer.size(), &n);

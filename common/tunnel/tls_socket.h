@@ -115,9 +115,10 @@ class TlsSocket {
   // arrives, before the first request can be read; each costs a few
   // microseconds of cryptography. DeferSessionTickets (before the
   // handshake) holds them back so that the caller can send them while it
-  // waits for something else, e.g. the proxy during its Check. Without
-  // SendSessionTickets they are not sent at all. No-ops with BoringSSL and
-  // for TLS 1.2 (whose tickets are part of the handshake).
+  // waits for something else, e.g. the proxy during its Check; at the
+  // latest they go out with the first write, so every answer carries them.
+  // No-ops with BoringSSL and for TLS 1.2 (whose tickets are part of the
+  // handshake).
   void DeferSessionTickets();
   // Sends the deferred tickets (once) without waiting: whatever the socket
   // cannot take now goes out with the next write. Failures surface there.
