@@ -127,17 +127,27 @@ def openssl(*args):
                    stderr=subprocess.PIPE)
 
 
-def make_pki(workdir):
+# Key types for the benchmark's CA and server certificate. The handshake's
+# signature is most of a setup's cryptography, so it sets how large the
+# relays' fixed costs are against what postern adds.
+KEY_TYPES = {
+    "ec": ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    "rsa": ["-newkey", "rsa:2048"],
+}
+
+
+def make_pki(workdir, key_type="ec"):
+    new_key = KEY_TYPES[key_type]
     ca, ca_key = os.path.join(workdir, "ca.pem"), os.path.join(workdir, "ca-key.pem")
     cert, key = os.path.join(workdir, "server.pem"), os.path.join(workdir, "server-key.pem")
     csr, ext = os.path.join(workdir, "server.csr"), os.path.join(workdir, "server.ext")
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    openssl("req", "-x509", *new_key, "-nodes",
             "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=Postern Bench CA",
             "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign,cRLSign")
     with open(ext, "w") as f:
         f.write("subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n" % SERVER_NAME)
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    openssl("req", *new_key, "-nodes",
             "-keyout", key, "-out", csr, "-subj", "/CN=" + SERVER_NAME)
     openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
             "-out", cert, "-days", "2", "-extfile", ext)
@@ -191,7 +201,7 @@ class Bench:
     def __init__(self, args, workdir):
         self.args = args
         self.workdir = workdir
-        self.pki = make_pki(workdir)
+        self.pki = make_pki(workdir, args.server_key)
         self.secret = base64.b64encode(os.urandom(32)).decode()
         self.upstream = Process("bench_upstream", [binary("bench/proxy/bench_upstream"),
                                                    "--listen", "127.0.0.1:0"],
@@ -588,6 +598,9 @@ def main():
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "perf"),
                         help="where proxy.json, proxy.csv and proxy.png go; docs/perf")
     parser.add_argument("--workdir", help="keep configs and logs here (default: a temp dir)")
+    parser.add_argument("--server-key", choices=sorted(KEY_TYPES), default="ec",
+                        help="key of the certificate both relays present: ec (P-256) or "
+                             "rsa (2048 bits); ec")
     parser.add_argument("--no-build", action="store_true", help="use the last -c opt build")
     parser.add_argument("--markdown", action="store_true", help="tables as Markdown")
     parser.add_argument("--before-proxy", metavar="BINARY",
