@@ -132,7 +132,7 @@ class Process:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             status = self.proc.wait()
-        self._reader.join(5)
+        self._close_pipes()
         return status
 
     def kill(self):
@@ -142,7 +142,21 @@ class Process:
         except ProcessLookupError:
             pass
         self.proc.wait()
+        self._close_pipes()
+
+    def _close_pipes(self):
+        """Closes our ends of the exited child's pipes (stderr once it is read to the end)."""
         self._reader.join(5)
+        pipes = [self.proc.stdin, self.proc.stdout]
+        if not self._reader.is_alive():
+            pipes.append(self.proc.stderr)
+        for pipe in pipes:
+            if pipe is None:
+                continue
+            try:
+                pipe.close()
+            except OSError:  # unflushed input for a child that is gone
+                pass
 
 
 class Postern:

@@ -458,6 +458,7 @@ class ProgramTest(unittest.TestCase):
     def test_bad_flags_exit_2(self):
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_oidc_provider.py")
         process = harness.Process("fake-oidc", ["/usr/bin/python3", script, "--misbehave", "odd"])
+        self.addCleanup(process.kill)
         self.assertEqual(process.proc.wait(20), 2)
         process.wait_for(r"invalid choice")
 

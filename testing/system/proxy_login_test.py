@@ -50,6 +50,7 @@ class CallbackListener:
 
     def close(self):
         self.server.shutdown()
+        self.server.server_close()
 
 
 class ProxyLoginTest(unittest.TestCase):
