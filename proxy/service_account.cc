@@ -1,5 +1,7 @@
 #include "proxy/service_account.h"
 
+#include <string_view>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -33,44 +35,42 @@ const std::vector<flags::FlagSpec> kFlags = {
 
 constexpr absl::Duration kDefaultTtl = absl::Hours(1);
 
-int Usage(std::ostream& err, absl::string_view problem) {
-  err << "postern-proxy service-account: " << problem << "\n" << kUsage << "\n";
-  return 2;
+const flags::ProgramUsage kProgram = {.program = "postern-proxy service-account",
+                                      .usage = kUsage,
+                                      .flags = kFlags,
+                                      .takes_arguments = false};
+
+int Usage(std::ostream& err, std::string_view problem) {
+  return flags::UsageError(kProgram, problem, err).exit_status;
 }
 
 }  // namespace
 
 int RunServiceAccount(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  absl::StatusOr<flags::CommandLine> cl = flags::CommandLine::Parse(args, kFlags);
-  if (!cl.ok()) return Usage(err, cl.status().message());
-  if (cl->Has("help")) {
-    out << flags::Help(kUsage, kFlags);
-    return 0;
-  }
-  if (!cl->positional().empty()) {
-    return Usage(err, absl::StrCat("unexpected argument \"", cl->positional().front(), "\""));
-  }
-  if (!cl->Has("config")) return Usage(err, "--config FILE is required");
-  const std::string email = cl->Value("email");
+  flags::Invocation run = flags::ParseProgramCommandLine(kProgram, args, out, err);
+  if (!run.command_line.has_value()) return run.exit_status;
+  const flags::CommandLine& cl = *run.command_line;
+  if (!cl.Has("config")) return Usage(err, "--config FILE is required");
+  const std::string email = cl.Value("email");
   if (email.empty()) return Usage(err, "--email EMAIL is required");
-  if (cl->Has("user") && cl->Value("user").empty()) return Usage(err, "--user must not be empty");
+  if (cl.Has("user") && cl.Value("user").empty()) return Usage(err, "--user must not be empty");
 
   absl::Duration ttl = kDefaultTtl;
-  if (cl->Has("ttl")) {
-    absl::StatusOr<absl::Duration> parsed = config::ParseGoDuration(cl->Value("ttl"));
+  if (cl.Has("ttl")) {
+    absl::StatusOr<absl::Duration> parsed = config::ParseGoDuration(cl.Value("ttl"));
     if (!parsed.ok()) return Usage(err, absl::StrCat("--ttl: ", parsed.status().message()));
     if (*parsed <= absl::ZeroDuration()) return Usage(err, "--ttl must be positive");
     ttl = *parsed;
   }
 
   std::vector<std::string> groups;
-  if (cl->Has("groups")) {
-    for (absl::string_view group : absl::StrSplit(cl->Value("groups"), ',', absl::SkipEmpty())) {
+  if (cl.Has("groups")) {
+    for (absl::string_view group : absl::StrSplit(cl.Value("groups"), ',', absl::SkipEmpty())) {
       groups.emplace_back(group);
     }
   }
 
-  absl::StatusOr<config::LoadedConfig> loaded = config::LoadConfigFile(cl->Value("config"));
+  absl::StatusOr<config::LoadedConfig> loaded = config::LoadConfigFile(cl.Value("config"));
   if (!loaded.ok()) {
     err << "postern-proxy service-account: " << loaded.status().message() << "\n";
     return 2;
@@ -82,7 +82,7 @@ int RunServiceAccount(const std::vector<std::string>& args, std::ostream& out, s
   }
 
   const absl::Time now = absl::Now();
-  session::Session account{.subject = cl->Has("user") ? cl->Value("user") : email,
+  session::Session account{.subject = cl.Has("user") ? cl.Value("user") : email,
                            .email = email,
                            .groups = std::move(groups),
                            .issued_at = now,

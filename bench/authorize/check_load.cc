@@ -444,14 +444,10 @@ int Main(int argc, char** argv) {
   // load generator must not spend its CPU on that.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   flags::Invocation invocation =
-      flags::ParseProgramCommandLine({.program = "check_load", .usage = kUsage, .flags = kFlags},
+      flags::ParseProgramCommandLine({.program = "check_load", .usage = kUsage, .flags = kFlags, .takes_arguments = false},
                                      flags::Arguments(argc, argv), std::cout, std::cerr);
   if (!invocation.command_line.has_value()) return invocation.exit_status;
   const flags::CommandLine& cl = *invocation.command_line;
-  if (!cl.positional().empty()) {
-    std::cerr << "check_load: unexpected argument \"" << cl.positional().front() << "\"\n";
-    return 2;
-  }
   absl::StatusOr<Options> options = OptionsFrom(cl);
   if (!options.ok()) {
     std::cerr << "check_load: " << options.status().message() << "\n";

@@ -35,14 +35,10 @@ const std::vector<flags::FlagSpec> kFlags = WithSecretFlags({
 
 int Main(int argc, char** argv) {
   flags::Invocation run =
-      flags::ParseProgramCommandLine({.program = "mint_session", .usage = kUsage, .flags = kFlags},
+      flags::ParseProgramCommandLine({.program = "mint_session", .usage = kUsage, .flags = kFlags, .takes_arguments = false},
                                      flags::Arguments(argc, argv), std::cout, std::cerr);
   if (!run.command_line.has_value()) return run.exit_status;
   const flags::CommandLine& cl = *run.command_line;
-  if (!cl.positional().empty()) {
-    std::cerr << "mint_session: unexpected argument \"" << cl.positional().front() << "\"\n";
-    return 2;
-  }
   absl::StatusOr<std::string> secret = SecretFromFlags(cl);
   if (!secret.ok()) {
     std::cerr << "mint_session: " << secret.status().message() << "\n";

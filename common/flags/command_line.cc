@@ -101,6 +101,9 @@ Invocation ParseProgramCommandLine(const ProgramUsage& program,
     out << Help(program.usage, program.flags);
     return {.exit_status = 0};
   }
+  if (!program.takes_arguments && !cl->positional().empty()) {
+    return UsageError(program, "unexpected argument \"" + cl->positional().front() + "\"", err);
+  }
   return {.command_line = *std::move(cl)};
 }
 

@@ -72,6 +72,10 @@ struct ProgramUsage {
   std::string_view program;  // "postern-proxy": prefixes every message
   std::string_view usage;    // the usage block printed with errors and --help
   const std::vector<FlagSpec>& flags;
+  // Whether arguments besides the flags are the program's to read; when
+  // not, a stray one is a usage error (a mistyped flag value, or a
+  // subcommand the program does not have).
+  bool takes_arguments = true;
 };
 
 // Invocation is what main does next: run with `command_line`, or, when it
@@ -85,7 +89,8 @@ struct Invocation {
 // ParseProgramCommandLine keeps the contract every Postern program has for
 // its flags: an error goes to `err` as "<program>: <what is wrong>"
 // followed by the usage, exit 2; --help (when `flags` declares it) writes
-// the help to `out`, exit 0. Otherwise the returned command line is the
+// the help to `out`, exit 0; a stray argument, unless the program
+// `takes_arguments`, is an error. Otherwise the returned command line is the
 // program's to check further.
 Invocation ParseProgramCommandLine(const ProgramUsage& program,
                                    const std::vector<std::string>& args, std::ostream& out,

@@ -107,6 +107,16 @@ TEST_F(ProgramCommandLineTest, BadFlagNamesTheProgramAndTheFlagThenTheUsageAndEx
   EXPECT_EQ(out_.str(), "");
 }
 
+TEST_F(ProgramCommandLineTest, AProgramTakingFlagsOnlyRefusesAStrayArgument) {
+  Invocation run = ParseProgramCommandLine(
+      {.program = "tool", .usage = kUsage, .flags = flags_, .takes_arguments = false},
+      {"--listen", ":1", "extra"}, out_, err_);
+  EXPECT_FALSE(run.command_line.has_value());
+  EXPECT_EQ(run.exit_status, 2);
+  EXPECT_EQ(err_.str(), std::string("tool: unexpected argument \"extra\"\n") + kUsage + "\n");
+  EXPECT_EQ(out_.str(), "");
+}
+
 TEST_F(ProgramCommandLineTest, UsageErrorWritesTheSameWay) {
   Invocation run = UsageError({.program = "tool", .usage = kUsage, .flags = flags_},
                               "--listen must be host:port", err_);
