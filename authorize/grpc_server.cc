@@ -158,17 +158,19 @@ class WatchCall final : public Pending {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<AuthorizeServer>> AuthorizeServer::Start(
-    AuthorizeService* service, const Options& options) {
+absl::StatusOr<std::unique_ptr<AuthorizeServer>> AuthorizeServer::Start(AuthorizeService* service,
+                                                                        const Options& options) {
   std::unique_ptr<AuthorizeServer> server(new AuthorizeServer(service));
-  const int threads =
-      options.threads > 0
-          ? options.threads
-          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
 
   grpc::ServerBuilder builder;
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(
+      options.address,
+      options.credentials != nullptr ? options.credentials : grpc::InsecureServerCredentials(),
+      &server->port_);
   builder.RegisterService(&server->check_api_);
   builder.RegisterService(&server->health_api_);
   for (int i = 0; i < threads; ++i) server->queues_.push_back(builder.AddCompletionQueue());

@@ -44,6 +44,8 @@ class AuthorizeServer {
     // one. More threads hand polling to each other (gRPC has one poller per
     // process at a time), which costs latency when calls are sparse.
     int threads = 0;
+    // The listener's transport (listener_security.h); null: plain text.
+    std::shared_ptr<grpc::ServerCredentials> credentials;
   };
 
   // Start binds and serves. `service` must outlive the server. Fails with

@@ -10,6 +10,7 @@
 #include "authorize/authorize_service.h"
 #include "authorize/eval_command.h"
 #include "authorize/grpc_server.h"
+#include "authorize/listener_security.h"
 #include "authorize/route_policies.h"
 #include "common/config/config_loader.h"
 #include "common/config/log_level.h"
@@ -68,18 +69,36 @@ int Serve(const std::string& config_path, const std::string& address_flag) {
   const std::string address =
       address_flag.empty() ? (*initial)->config().grpc_address : address_flag;
 
+  const config::Config& started_with = (*initial)->config();
+  absl::StatusOr<ListenerSecurity> security = ListenerSecurityFor(started_with);
+  if (!security.ok()) {
+    std::cerr << "postern-authorize: " << security.status().message() << "\n";
+    return 2;
+  }
+
   reload::Snapshot<RoutePolicies> policies(*initial);
-  reload::Reloader<RoutePolicies> reloader([&] { return Build(config_path); }, &policies);
+  reload::Reloader<RoutePolicies> reloader(
+      [&] {
+        absl::StatusOr<std::shared_ptr<const RoutePolicies>> built = Build(config_path);
+        if (built.ok() && !SameListenerSecurity((*built)->config(), started_with)) {
+          log::Warn(
+              "%s: grpc_insecure or the certificates changed; the gRPC listener keeps its "
+              "transport (%s) until postern-authorize restarts",
+              config_path, security->description);
+        }
+        return built;
+      },
+      &policies);
   AuthorizeService service(&policies);
 
   absl::StatusOr<std::unique_ptr<AuthorizeServer>> server =
-      AuthorizeServer::Start(&service, {.address = address});
+      AuthorizeServer::Start(&service, {.address = address, .credentials = security->credentials});
   if (!server.ok()) {
     std::cerr << "postern-authorize: " << server.status().message() << "\n";
     return 1;
   }
-  log::Info("listening on %s:%d (%d routes)", ListenHost(address), (*server)->port(),
-            static_cast<int>((*initial)->config().routes.size()));
+  log::Info("listening on %s:%d (%s, %d routes)", ListenHost(address), (*server)->port(),
+            security->description, static_cast<int>(started_with.routes.size()));
 
   reload::FileWatcher watcher(config_path, absl::Seconds(1),
                               [&] { (void)reloader.Reload("config file changed"); });

@@ -9,6 +9,7 @@
 #include "common/log/log.h"
 #include "common/session/service_token.h"
 #include "common/session/session.h"
+#include "common/tls/pem.h"
 #include "grpcpp/grpcpp.h"
 
 namespace postern::proxy {
@@ -30,20 +31,44 @@ struct Call {
 
 }  // namespace
 
+absl::StatusOr<AuthorizeChannel> AuthorizeChannelFor(const config::Config& config) {
+  AuthorizeChannel channel{.url = config.authorize_service_url,
+                           .override_certificate_name = config.override_certificate_name};
+  if (!config.certificate_authority_file.empty()) {
+    absl::StatusOr<std::vector<tls::SslUniquePtr<X509>>> roots =
+        tls::ReadCertificatesPem(config.certificate_authority_file);
+    if (!roots.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("certificate_authority_file ", roots.status().message()));
+    }
+    absl::StatusOr<std::string> pem = tls::CertificatesToPem(*roots);
+    if (!pem.ok()) return pem.status();
+    channel.root_certificates_pem = *std::move(pem);
+  }
+  return channel;
+}
+
 absl::StatusOr<std::shared_ptr<GrpcAuthorizer>> GrpcAuthorizer::Create(
-    const std::string& url, const std::string& shared_secret) {
+    const AuthorizeChannel& channel, const std::string& shared_secret) {
+  const std::string& url = channel.url;
   absl::StatusOr<config::Url> parsed = config::ParseUrl(url);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("authorize_service_url ", url, ": ", parsed.status().message()));
   }
+  grpc::ChannelArguments args;
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   int default_port = 0;
   if (parsed->scheme == "http") {
     credentials = grpc::InsecureChannelCredentials();
     default_port = 80;
   } else if (parsed->scheme == "https") {
-    credentials = grpc::SslCredentials(grpc::SslCredentialsOptions());
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = channel.root_certificates_pem;
+    credentials = grpc::SslCredentials(tls);
+    if (!channel.override_certificate_name.empty()) {
+      args.SetSslTargetNameOverride(channel.override_certificate_name);
+    }
     default_port = 443;
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -58,20 +83,34 @@ absl::StatusOr<std::shared_ptr<GrpcAuthorizer>> GrpcAuthorizer::Create(
     target.port = default_port;
     target.has_port = true;
   }
-  grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
-  std::shared_ptr<grpc::Channel> channel =
+  std::shared_ptr<grpc::Channel> grpc_channel =
       grpc::CreateCustomChannel(absl::StrCat("dns:///", target.ToString()), credentials, args);
+  // gRPC reports a channel that cannot connect only as a missed deadline
+  // (calls wait for it to be ready), so the log says what to check.
+  const std::string checks =
+      parsed->scheme == "http"
+          ? "is postern-authorize running there, serving plain text (grpc_insecure: true)?"
+          : absl::StrCat(
+                "is postern-authorize running there, serving TLS (grpc_insecure: false) with a "
+                "certificate that verifies against ",
+                channel.root_certificates_pem.empty() ? "the system trust store"
+                                                      : "certificate_authority_file",
+                " for the name ",
+                channel.override_certificate_name.empty() ? target.host
+                                                          : channel.override_certificate_name,
+                "?");
   return std::shared_ptr<GrpcAuthorizer>(
-      new GrpcAuthorizer(url, shared_secret, std::move(channel)));
+      new GrpcAuthorizer(url, shared_secret, checks, std::move(grpc_channel)));
 }
 
 GrpcAuthorizer::GrpcAuthorizer(std::string url, std::string shared_secret,
-                               std::shared_ptr<grpc::Channel> channel)
+                               std::string connect_checks, std::shared_ptr<grpc::Channel> channel)
     : url_(std::move(url)),
       shared_secret_(std::move(shared_secret)),
+      connect_checks_(std::move(connect_checks)),
       channel_(std::move(channel)),
       stub_(v1::Authorize::NewStub(channel_)),
       completion_thread_([this] { DrainCompletions(); }) {}
@@ -122,10 +161,12 @@ void GrpcAuthorizer::NoteOutcome(const grpc::Status& status) {
                            status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
   if (unavailable) {
     if (!failing_.exchange(true)) {
+      const bool connected = channel_->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY;
       log::Error(
-          "authorize service at %s unavailable (%s); tunnels are refused with 503 until it "
+          "authorize service at %s unavailable (%s%s); tunnels are refused with 503 until it "
           "answers again",
-          url_, status.error_message());
+          url_, status.error_message(),
+          connected ? "" : absl::StrCat("; not connected: ", connect_checks_));
     }
   } else if (status.ok()) {
     if (failing_.exchange(false)) log::Info("authorize service at %s answering again", url_);

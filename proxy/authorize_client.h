@@ -4,7 +4,7 @@
 // tunnel_session.cc).
 //
 //   absl::StatusOr<std::shared_ptr<Authorizer>> authorizer =
-//       GrpcAuthorizer::Create("http://127.0.0.1:5443", shared_secret);
+//       GrpcAuthorizer::Create({.url = "http://127.0.0.1:5443"}, shared_secret);
 //   v1::CheckRequest request;
 //   request.set_route("redis.corp.example.com:6379");
 //   (*authorizer)->Check(std::move(request), absl::Seconds(5),
@@ -23,6 +23,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/config/config.h"
 #include "common/proto/authorize.grpc.pb.h"
 #include "common/proto/authorize.pb.h"
 #include "grpcpp/completion_queue.h"
@@ -51,6 +52,23 @@ class Authorizer {
   virtual bool Reachable() = 0;
 };
 
+// How the proxy reaches postern-authorize: the config's
+// authorize_service_url and, for https, whom to trust
+// (certificate_authority_file, read) and by which name
+// (override_certificate_name). A reload keeps the channel while these and
+// the shared secret are unchanged.
+struct AuthorizeChannel {
+  std::string url;
+  std::string root_certificates_pem;      // empty: the system trust store
+  std::string override_certificate_name;  // empty: the URL's host
+
+  bool operator==(const AuthorizeChannel&) const = default;
+};
+
+// AuthorizeChannelFor reads `config`'s authorize settings, the CA file
+// included (errors name it and say what is wrong).
+absl::StatusOr<AuthorizeChannel> AuthorizeChannelFor(const config::Config& config);
+
 // GrpcAuthorizer calls postern-authorize at `authorize_service_url`.
 //
 // Calls carry `authorization: Bearer <service token>` minted from the shared
@@ -71,12 +89,14 @@ class GrpcAuthorizer final : public Authorizer {
  public:
   static constexpr absl::Duration kServiceTokenReuse = absl::Seconds(30);
 
-  // Create makes the channel: `http://host:port` with plain-text gRPC,
-  // `https://host:port` with TLS verified against the system trust store
-  // (ports default to 80 / 443). `shared_secret` is the decoded secret
-  // (at least 32 bytes). kInvalidArgument for any other URL. Connecting
-  // happens later, on demand.
-  static absl::StatusOr<std::shared_ptr<GrpcAuthorizer>> Create(const std::string& url,
+  // Create makes the channel to `channel.url`: `http://host:port` with
+  // plain-text gRPC, `https://host:port` with TLS, verified against
+  // `channel.root_certificates_pem` (empty: the system trust store) for the
+  // name `channel.override_certificate_name` (empty: the URL's host). Ports
+  // default to 80 / 443. `shared_secret` is the decoded secret (at least 32
+  // bytes). kInvalidArgument for any other URL. Connecting happens later,
+  // on demand.
+  static absl::StatusOr<std::shared_ptr<GrpcAuthorizer>> Create(const AuthorizeChannel& channel,
                                                                 const std::string& shared_secret);
 
   // Shuts the completion queue down and joins its thread; every call must
@@ -86,16 +106,13 @@ class GrpcAuthorizer final : public Authorizer {
   void Check(v1::CheckRequest request, absl::Duration timeout, Done done) override;
   bool Reachable() override;
 
-  const std::string& url() const { return url_; }
-  const std::string& shared_secret() const { return shared_secret_; }
-
  private:
   struct Token {
     std::string bearer;  // "Bearer <jwt>"
     absl::Time minted;
   };
 
-  GrpcAuthorizer(std::string url, std::string shared_secret,
+  GrpcAuthorizer(std::string url, std::string shared_secret, std::string connect_checks,
                  std::shared_ptr<grpc::Channel> channel);
 
   std::string BearerToken();
@@ -105,6 +122,7 @@ class GrpcAuthorizer final : public Authorizer {
 
   const std::string url_;
   const std::string shared_secret_;
+  const std::string connect_checks_;  // what to check when the channel cannot connect
   const std::shared_ptr<grpc::Channel> channel_;
   const std::unique_ptr<v1::Authorize::Stub> stub_;
   std::atomic<std::shared_ptr<const Token>> token_;

@@ -42,12 +42,17 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingStateFrom(
                                                session::AsSecret(config->shared_secret));
   if (!tls.ok()) return tls.status();
 
+  absl::StatusOr<AuthorizeChannel> channel = AuthorizeChannelFor(*config);
+  if (!channel.ok()) {
+    return absl::Status(channel.status().code(),
+                        absl::StrCat(config->file_name, ": ", channel.status().message()));
+  }
   std::shared_ptr<Authorizer> authorizer;
-  if (same_secret && previous->config->authorize_service_url == config->authorize_service_url) {
+  if (same_secret && previous->authorize_channel == *channel) {
     authorizer = previous->authorizer;
   } else {
     absl::StatusOr<std::shared_ptr<GrpcAuthorizer>> grpc =
-        GrpcAuthorizer::Create(config->authorize_service_url, config->shared_secret);
+        GrpcAuthorizer::Create(*channel, config->shared_secret);
     if (!grpc.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(config->file_name, ": ", grpc.status().message()));
@@ -77,6 +82,7 @@ absl::StatusOr<std::shared_ptr<const ServingState>> BuildServingStateFrom(
   state->tls = std::make_shared<const tls::ServerContext>(*std::move(tls));
   state->tls_context = WrapForAsio(*state->tls);
   state->authorizer = std::move(authorizer);
+  state->authorize_channel = *std::move(channel);
   state->authenticate = std::move(authenticate);
   return std::shared_ptr<const ServingState>(std::move(state));
 }

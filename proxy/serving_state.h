@@ -33,6 +33,7 @@ struct ServingState {
   // tls->native() wrapped for asio::ssl::stream (it holds its own reference).
   std::shared_ptr<boost::asio::ssl::context> tls_context;
   std::shared_ptr<Authorizer> authorizer;
+  AuthorizeChannel authorize_channel;  // what `authorizer` was made from
   // The login endpoints; null when the config names no identity provider
   // (then only service-account tokens work).
   std::shared_ptr<authenticate::AuthenticateHandler> authenticate;
@@ -43,9 +44,10 @@ struct ServingState {
 // contexts loaded, the authorize channel made. With a `previous` state (a
 // reload), the TLS session-ticket keys carry over when the shared secret is
 // unchanged (sessions resume across the reload) and the authorize channel is
-// reused when its URL and the secret are unchanged. Config warnings are
-// logged. Errors name the file and the problem (the config loader's, the
-// certificate's, or the URL's). Thread-safe.
+// reused when its settings (AuthorizeChannel, the CA file's certificates
+// included) and the secret are unchanged. Config warnings are logged. Errors
+// name the file and the problem (the config loader's, a certificate's, or
+// the URL's). Thread-safe.
 // `authenticate_service_url` overrides the config's. When it is empty and the
 // config's is only the default (https://<address>), the login endpoints are
 // left out: the listener's real address is not known yet, and the caller

@@ -123,7 +123,7 @@ def start_server(config, stderr_path):
         if server.poll() is not None:
             sys.exit(f"postern-authorize exited with {server.returncode}; see {stderr_path}")
         with open(stderr_path, "rb") as f:
-            match = re.search(rb"listening on (127\.0\.0\.1:\d+) \((\d+) routes\)", f.read())
+            match = re.search(rb"listening on (127\.0\.0\.1:\d+) \([^,]+, (\d+) routes\)", f.read())
         if match:
             return server, match.group(1).decode(), int(match.group(2))
         time.sleep(0.05)

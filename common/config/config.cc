@@ -42,9 +42,17 @@ absl::Status Config::RequireProxySettings() const {
 }
 
 absl::Status Config::RequireAuthorizeSettings() const {
-  if (!shared_secret.empty()) return absl::OkStatus();
-  return absl::FailedPreconditionError(
-      absl::StrCat(file_name, ": postern-authorize needs shared_secret in its config"));
+  if (shared_secret.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(file_name, ": postern-authorize needs shared_secret in its config"));
+  }
+  if (!grpc_insecure && certificates.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        file_name,
+        ": grpc_insecure is false, so postern-authorize serves TLS and needs a certificate: "
+        "set certificate_file and certificate_key_file (or certificates)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace postern::config

@@ -64,6 +64,15 @@ struct Config {
   std::string address = "127.0.0.1:8443";       // proxy HTTPS listener (port 0: any)
   std::string grpc_address = "127.0.0.1:5443";  // authorize gRPC listener
   std::string authorize_service_url = "http://127.0.0.1:5443";
+  // The proxy-to-authorize link. Authorize serves plain-text gRPC while
+  // `grpc_insecure` is true (the default, so that an upgrade changes no
+  // running link) and TLS with `certificates` once it is false. The proxy
+  // verifies an https:// authorize_service_url against the PEM roots in
+  // `certificate_authority_file` (empty: the system trust store), by the
+  // name `override_certificate_name` (empty: the URL's host).
+  bool grpc_insecure = true;
+  std::string certificate_authority_file;
+  std::string override_certificate_name;
   // External URL of the proxy's login endpoints, without a trailing slash.
   // Defaults to "https://" + address (an unspecified host becomes localhost);
   // `authenticate_service_url_is_default` lets a proxy that bound port 0
@@ -116,7 +125,8 @@ struct Config {
   absl::Status RequireProxySettings() const;
 
   // RequireAuthorizeSettings checks what postern-authorize's server needs:
-  // shared_secret (`eval` needs none of these).
+  // shared_secret, and a certificate when grpc_insecure is false (`eval`
+  // needs none of these).
   absl::Status RequireAuthorizeSettings() const;
 
  private:

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/config/absl_view.h"
@@ -85,6 +86,15 @@ class ConfigLoader {
     if (config.authenticate_service_url_is_default) {
       config.authenticate_service_url = DefaultAuthenticateUrl(config.address);
     }
+    const bool authorize_tls_settings =
+        !config.certificate_authority_file.empty() || !config.override_certificate_name.empty();
+    if (authorize_tls_settings && absl::StartsWith(config.authorize_service_url, "http://")) {
+      warnings_.push_back(absl::StrCat(
+          file_name_,
+          ": certificate_authority_file and override_certificate_name only apply to an https:// "
+          "authorize_service_url; ",
+          config.authorize_service_url, " is plain text"));
+    }
     if (!unknown.empty()) {
       warnings_.push_back(
           absl::StrCat(FormatPosition(file_name_, first_unknown->position()),
@@ -110,6 +120,18 @@ class ConfigLoader {
     setters["authorize_service_url"] = [](const YamlSource& v, Config& c) {
       return ReadServiceUrl(v, HttpAllowed::kAnyHost, /*allow_path=*/false,
                             c.authorize_service_url);
+    };
+    setters["grpc_insecure"] = [](const YamlSource& v, Config& c) {
+      return ReadBool(v, c.grpc_insecure);
+    };
+    setters["certificate_authority_file"] = [this](const YamlSource& v, Config& c) {
+      auto path = ReadPath(v);
+      if (!path.ok()) return path.status();
+      c.certificate_authority_file = *std::move(path);
+      return absl::OkStatus();
+    };
+    setters["override_certificate_name"] = [](const YamlSource& v, Config& c) {
+      return ReadNonEmptyString(v, c.override_certificate_name);
     };
     setters["authenticate_service_url"] = [](const YamlSource& v, Config& c) {
       c.authenticate_service_url_is_default = false;
@@ -200,12 +222,16 @@ class ConfigLoader {
       return absl::OkStatus();
     };
     setters["proxy_protocol"] = [](const YamlSource& v, Config& c) {
-      auto flag = v.Bool();
-      if (!flag.ok()) return flag.status();
-      c.proxy_protocol = *flag;
-      return absl::OkStatus();
+      return ReadBool(v, c.proxy_protocol);
     };
     return setters;
+  }
+
+  static absl::Status ReadBool(const YamlSource& source, bool& flag) {
+    auto value = source.Bool();
+    if (!value.ok()) return value.status();
+    flag = *value;
+    return absl::OkStatus();
   }
 
   static absl::Status ReadListenAddress(const YamlSource& source, std::string& address) {

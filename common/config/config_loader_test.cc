@@ -76,12 +76,49 @@ TEST(ConfigLoaderTest, DefaultsWhenUnset) {
   EXPECT_EQ(config.log_level, LogLevel::kInfo);
   EXPECT_FALSE(config.metrics_address.has_value());
   EXPECT_FALSE(config.proxy_protocol);
+  EXPECT_TRUE(config.grpc_insecure);
+  EXPECT_EQ(config.certificate_authority_file, "");
+  EXPECT_EQ(config.override_certificate_name, "");
   EXPECT_EQ(config.request_header_timeout, absl::Seconds(10));
   EXPECT_EQ(config.authorize_timeout, absl::Seconds(5));
   EXPECT_EQ(config.upstream_dial_timeout, absl::Seconds(10));
   EXPECT_EQ(config.shutdown_drain_timeout, absl::Seconds(30));
   EXPECT_TRUE(config.certificates.empty());
   EXPECT_THAT(loaded.warnings, IsEmpty());
+}
+
+TEST(ConfigLoaderTest, AuthorizeOverTls) {
+  const LoadedConfig loaded = MustLoad(
+      "shared_secret: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
+      "authorize_service_url: https://127.0.0.1:5443\n"
+      "grpc_insecure: false\n"
+      "certificate_authority_file: /etc/postern/internal-ca.pem\n"
+      "override_certificate_name: authorize.internal.example.com\n");
+  const Config& config = *loaded.config;
+  EXPECT_FALSE(config.grpc_insecure);
+  EXPECT_EQ(config.certificate_authority_file, "/etc/postern/internal-ca.pem");
+  EXPECT_EQ(config.override_certificate_name, "authorize.internal.example.com");
+  // Serving TLS needs a certificate; authorize refuses to start without one
+  // rather than fall back to plain text.
+  EXPECT_EQ(std::string(config.RequireAuthorizeSettings().message()),
+            "config.yaml: grpc_insecure is false, so postern-authorize serves TLS and needs a "
+            "certificate: set certificate_file and certificate_key_file (or certificates)");
+  EXPECT_THAT(loaded.warnings, IsEmpty());
+  // The proxy's TLS settings with a plain-text URL: loaded, but the operator
+  // is told that the link is not what they may think.
+  const LoadedConfig plain = MustLoad(
+      "authorize_service_url: http://10.0.0.5:5443\n"
+      "certificate_authority_file: /etc/postern/internal-ca.pem\n");
+  EXPECT_THAT(plain.warnings,
+              ElementsAre("config.yaml: certificate_authority_file and override_certificate_name "
+                          "only apply to an https:// authorize_service_url; "
+                          "http://10.0.0.5:5443 is plain text"));
+  const LoadedConfig with_certificate = MustLoad(
+      "shared_secret: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
+      "grpc_insecure: false\n"
+      "certificate_file: authorize.pem\n"
+      "certificate_key_file: authorize-key.pem\n");
+  EXPECT_TRUE(with_certificate.config->RequireAuthorizeSettings().ok());
 }
 
 TEST(ConfigLoaderTest, FullFileSetsEverything) {
@@ -448,6 +485,13 @@ INSTANTIATE_TEST_SUITE_P(
                   "config.yaml:1:13: idp_scopes: expected a list, got a string"},
         BadConfig{"jwt_groups_claim: ''\n",
                   "config.yaml:1:19: jwt_groups_claim: must not be empty"},
+        BadConfig{"grpc_insecure: yes please\n",
+                  "config.yaml:1:16: grpc_insecure: expected true or false, got \"yes please\""},
+        BadConfig{"certificate_authority_file: ''\n",
+                  "config.yaml:1:29: certificate_authority_file: expected a file path, got an "
+                  "empty string"},
+        BadConfig{"override_certificate_name: ''\n",
+                  "config.yaml:1:28: override_certificate_name: must not be empty"},
         BadConfig{"proxy_protocol: on\n",
                   "config.yaml:1:17: proxy_protocol: expected true or false, got \"on\""},
         BadConfig{"metrics_address: '[::1]'\n",

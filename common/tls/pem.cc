@@ -140,4 +140,43 @@ absl::StatusOr<SslUniquePtr<EVP_PKEY>> ReadPrivateKeyPem(const std::string& path
   return key;
 }
 
+absl::Status CheckKeyMatches(X509* leaf, EVP_PKEY* key, const std::string& cert_file,
+                             const std::string& key_file) {
+  if (X509_check_private_key(leaf, key) == 1) return absl::OkStatus();
+  ClearSslErrors();
+  return absl::InvalidArgumentError(
+      absl::StrCat(key_file, ": key does not match certificate ", cert_file));
+}
+
+namespace {
+
+// The PEM text `write` put into a memory BIO.
+template <typename Write>
+absl::StatusOr<std::string> ToPem(Write write) {
+  SslUniquePtr<BIO> bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr || !write(bio.get())) {
+    return absl::InternalError(absl::StrCat("cannot encode PEM: ", LastSslError()));
+  }
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(size));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> CertificatesToPem(const std::vector<SslUniquePtr<X509>>& certificates) {
+  return ToPem([&certificates](BIO* bio) {
+    for (const SslUniquePtr<X509>& certificate : certificates) {
+      if (PEM_write_bio_X509(bio, certificate.get()) != 1) return false;
+    }
+    return true;
+  });
+}
+
+absl::StatusOr<std::string> PrivateKeyToPem(EVP_PKEY* key) {
+  return ToPem([key](BIO* bio) {
+    return PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  });
+}
+
 }  // namespace postern::tls

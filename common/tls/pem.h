@@ -30,6 +30,17 @@ absl::StatusOr<std::vector<SslUniquePtr<X509>>> ReadCertificatesPem(const std::s
 // key or an encrypted one.
 absl::StatusOr<SslUniquePtr<EVP_PKEY>> ReadPrivateKeyPem(const std::string& path);
 
+// CheckKeyMatches fails with kInvalidArgument ("<key_file>: key does not
+// match certificate <cert_file>") unless `key` is the private key of `leaf`.
+absl::Status CheckKeyMatches(X509* leaf, EVP_PKEY* key, const std::string& cert_file,
+                             const std::string& key_file);
+
+// The same objects written back as PEM text, for libraries that take PEM
+// strings (gRPC's TLS credentials): only what was parsed, nothing else the
+// file held. kInternal if encoding fails.
+absl::StatusOr<std::string> CertificatesToPem(const std::vector<SslUniquePtr<X509>>& certificates);
+absl::StatusOr<std::string> PrivateKeyToPem(EVP_PKEY* key);
+
 }  // namespace postern::tls
 
 #endif  // POSTERN_COMMON_TLS_PEM_H_

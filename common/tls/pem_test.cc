@@ -16,6 +16,7 @@ namespace postern::tls {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 class PemTest : public ::testing::Test {
@@ -72,6 +73,38 @@ TEST_F(PemTest, CombinedFileYieldsBothCertificateAndKey) {
   ASSERT_TRUE(chain.ok()) << chain.status();
   EXPECT_EQ(chain->size(), 1u);
   EXPECT_TRUE(ReadPrivateKeyPem(combined).ok());
+}
+
+TEST_F(PemTest, WrittenBackAsPemOnlyWhatWasParsed) {
+  absl::StatusOr<CertificateFiles> files =
+      WriteCertificateFiles(TestTempDir(), "rewrite", server_, {ca_.certificate.get()});
+  ASSERT_TRUE(files.ok()) << files.status();
+  absl::StatusOr<std::vector<SslUniquePtr<X509>>> chain = ReadCertificatesPem(files->cert_file);
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  absl::StatusOr<std::string> chain_pem = CertificatesToPem(*chain);
+  ASSERT_TRUE(chain_pem.ok()) << chain_pem.status();
+  // Read back: the same two certificates in the same order, and no key.
+  const std::string copy = WriteText("chain-copy.pem", *chain_pem);
+  absl::StatusOr<std::vector<SslUniquePtr<X509>>> again = ReadCertificatesPem(copy);
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(again->size(), 2u);
+  EXPECT_EQ(X509_cmp((*again)[0].get(), server_.certificate.get()), 0);
+  EXPECT_EQ(X509_cmp((*again)[1].get(), ca_.certificate.get()), 0);
+  EXPECT_THAT(*chain_pem, Not(HasSubstr("PRIVATE KEY")));
+
+  absl::StatusOr<std::string> key_pem = PrivateKeyToPem(server_.key.get());
+  ASSERT_TRUE(key_pem.ok()) << key_pem.status();
+  absl::StatusOr<SslUniquePtr<EVP_PKEY>> key =
+      ReadPrivateKeyPem(WriteText("key-copy.pem", *key_pem));
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_TRUE(CheckKeyMatches(server_.certificate.get(), key->get(), "a.pem", "a-key.pem").ok());
+}
+
+TEST_F(PemTest, KeyOfAnotherCertificateDoesNotMatch) {
+  const absl::Status status =
+      CheckKeyMatches(server_.certificate.get(), ca_.key.get(), "proxy.pem", "ca-key.pem");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "ca-key.pem: key does not match certificate proxy.pem");
 }
 
 TEST_F(PemTest, MissingFileNamesFileAndReason) {

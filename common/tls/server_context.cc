@@ -131,10 +131,9 @@ absl::StatusOr<NamedContext> LoadCertificate(const CertificateFiles& files,
   if (!key.ok()) return key.status();
 
   X509* leaf = chain->front().get();
-  if (X509_check_private_key(leaf, key->get()) != 1) {
-    ClearSslErrors();
-    return absl::InvalidArgumentError(
-        absl::StrCat(files.key_file, ": key does not match certificate ", files.cert_file));
+  if (absl::Status match = CheckKeyMatches(leaf, key->get(), files.cert_file, files.key_file);
+      !match.ok()) {
+    return match;
   }
   if (SSL_CTX_use_certificate(ctx.get(), leaf) != 1) {
     return absl::InvalidArgumentError(

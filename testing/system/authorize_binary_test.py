@@ -162,7 +162,7 @@ class ServerTest(unittest.TestCase):
         server = harness.Process("authorize", [AUTHORIZE, "--config", path, "--grpc-address",
                                                "127.0.0.1:0"])
         try:
-            server.wait_for(r"listening on 127\.0\.0\.1:\d+ \(1 routes\)")
+            server.wait_for(r"listening on 127\.0\.0\.1:\d+ \(plain text, 1 routes\)")
 
             write(path, "routes:\n  - from: tcp+https://x.example.com\n    to: tcp://y:1\n")
             mark = len(server.lines())
