@@ -28,12 +28,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "cli/login_callback.h"
 #include "common/http/form_encoding.h"
 #include "common/http/http_client.h"
 #include "common/http/web_url.h"
 #include "common/log/log.h"
-#include "common/tunnel/connect_response.h"
 
 extern char** environ;
 
@@ -46,7 +45,6 @@ using asio::experimental::awaitable_operators::operator||;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr char kLoginPath[] = "/.pomerium/api/v1/login";
-constexpr char kDonePage[] = "login complete, you may close this page\n";
 // A browser's request to the callback is one small GET.
 constexpr std::size_t kMaxRequestHead = 16 * 1024;
 // Browsers open speculative connections they may never use: each callback
@@ -72,51 +70,11 @@ struct Callback {
 
   tcp::acceptor acceptor;
   asio::steady_timer done;  // never expires; cancel() wakes Login
+  std::string state;        // in the callback URL: only the proxy's redirect has it
   std::optional<std::string> token;
   std::vector<std::weak_ptr<tcp::socket>> connections;
   bool finished = false;
 };
-
-std::string HttpAnswer(absl::string_view status, absl::string_view body) {
-  return absl::StrCat(
-      "HTTP/1.1 ", status,
-      "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ", body.size(),
-      "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n", body);
-}
-
-// TokenFromRequestHead returns the pomerium_jwt of "GET /?pomerium_jwt=... HTTP/1.1",
-// or nullopt (with the answer to give) for anything else.
-std::optional<std::string> TokenFromRequestHead(absl::string_view head, std::string& answer) {
-  const absl::string_view request_line = head.substr(0, head.find("\r\n"));
-  std::vector<absl::string_view> parts = absl::StrSplit(request_line, ' ');
-  if (parts.size() != 3 || parts[0] != "GET") {
-    answer = HttpAnswer("405 Method Not Allowed", "only GET is served here\n");
-    return std::nullopt;
-  }
-  const absl::string_view target = parts[1];
-  const std::size_t question = target.find('?');
-  if (target.substr(0, question) != "/") {
-    answer = HttpAnswer("404 Not Found", "not found\n");
-    return std::nullopt;
-  }
-  if (question != absl::string_view::npos) {
-    const absl::string_view query = target.substr(question + 1);
-    absl::StatusOr<std::vector<std::pair<std::string, std::string>>> fields =
-        http::FormDecode(std::string_view(query.data(), query.size()));
-    if (fields.ok()) {
-      for (const auto& [name, value] : *fields) {
-        if (name == "pomerium_jwt" && !value.empty() &&
-            tunnel::FormatConnectRequest("check.invalid:1", value).ok()) {
-          answer = HttpAnswer("200 OK", kDonePage);
-          return value;
-        }
-      }
-    }
-  }
-  answer = HttpAnswer("400 Bad Request",
-                      "this page did not bring a session; the login is still waiting\n");
-  return std::nullopt;
-}
 
 asio::awaitable<void> ServeCallbackConnection(std::shared_ptr<Callback> callback,
                                               std::shared_ptr<tcp::socket> socket) {
@@ -129,9 +87,9 @@ asio::awaitable<void> ServeCallbackConnection(std::shared_ptr<Callback> callback
   auto [read_ec, n] = co_await asio::async_read_until(
       *socket, asio::dynamic_buffer(head, kMaxRequestHead), "\r\n\r\n", kTuple);
   if (read_ec) co_return;
-  std::string answer;
-  std::optional<std::string> token = TokenFromRequestHead(head.substr(0, n), answer);
-  co_await asio::async_write(*socket, asio::buffer(answer), kTuple);
+  CallbackRequest request = ReadCallbackRequest(head.substr(0, n), callback->state);
+  std::optional<std::string> token = std::move(request.token);
+  co_await asio::async_write(*socket, asio::buffer(request.answer), kTuple);
   limit.cancel();
   boost::system::error_code ignored;
   socket->shutdown(tcp::socket::shutdown_send, ignored);
@@ -257,8 +215,14 @@ asio::awaitable<absl::StatusOr<std::string>> BrowserLogin::Login() {
         if (!callback->finished) callback->Finish();
       }
     } closer{callback};
+    absl::StatusOr<std::string> state = NewCallbackState();
+    if (!state.ok()) {
+      co_return absl::InternalError(
+          absl::StrCat("cannot start a login: no random state: ", state.status().message()));
+    }
+    callback->state = *std::move(state);
     const std::string redirect_uri =
-        absl::StrCat("http://127.0.0.1:", callback->acceptor.local_endpoint().port(), "/");
+        CallbackRedirectUri(callback->acceptor.local_endpoint().port(), callback->state);
 
     absl::StatusOr<std::shared_ptr<http::HttpClient>> client =
         http::HttpClient::Create(options_.tls);

@@ -139,6 +139,10 @@ absl::StatusOr<ClientContext> ClientContext::Create(const ClientOptions& options
   if (SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) != 1) {
     return absl::InternalError(absl::StrCat("cannot restrict TLS versions: ", LastSslError()));
   }
+  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_COMPRESSION);
+#if defined(SSL_OP_NO_RENEGOTIATION)
+  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION);  // BoringSSL clients refuse by default
+#endif
 #if defined(SSL_OP_IGNORE_UNEXPECTED_EOF)
   SSL_CTX_set_options(ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);  // see server_context.h
 #endif

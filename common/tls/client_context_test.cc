@@ -72,6 +72,15 @@ class ClientContextTest : public ::testing::Test {
   std::optional<ServerContext> server_;
 };
 
+TEST_F(ClientContextTest, RefusesRenegotiation) {
+#if defined(SSL_OP_NO_RENEGOTIATION)
+  ClientContext client = NewClient({.ca_cert_file = ca_file_});
+  EXPECT_NE(SSL_CTX_get_options(client.native()) & SSL_OP_NO_RENEGOTIATION, 0u);
+#else
+  GTEST_SKIP() << "this TLS library's clients never renegotiate";
+#endif
+}
+
 TEST_F(ClientContextTest, VerifiesServerAgainstCaFile) {
   ClientContext client = NewClient({.ca_cert_file = ca_file_});
   Connection c = Connect(client, "proxy.example.com");

@@ -37,8 +37,12 @@ constexpr char kCallbackPath[] = "/oauth2/callback";
 constexpr char kSignOutPath[] = "/.pomerium/sign_out";
 constexpr char kPomeriumPrefix[] = "/.pomerium/";
 // One cookie per login attempt, named after its id, so that two logins
-// running at once in one browser do not undo each other.
+// running at once in one browser do not undo each other. With Secure
+// cookies the name has the "__Host-" prefix (see kSecureSessionCookieName):
+// a tossed-in cookie would let an attacker bind the browser to the
+// attacker's own sign-in answer.
 constexpr char kLoginCookiePrefix[] = "_postern_login_";
+constexpr char kSecureLoginCookiePrefix[] = "__Host-postern_login_";
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
@@ -121,8 +125,12 @@ AuthenticateResponse SignInFailed(const absl::Status& status) {
   return ErrorPage(code, absl::StrCat("Sign-in failed: ", status.message(), "."));
 }
 
-std::string LoginCookieName(const LoginState& state) {
-  return absl::StrCat(kLoginCookiePrefix, state.id);
+std::string LoginCookieName(const LoginState& state, bool secure) {
+  return absl::StrCat(secure ? kSecureLoginCookiePrefix : kLoginCookiePrefix, state.id);
+}
+
+std::string_view SessionCookieName(bool secure) {
+  return secure ? kSecureSessionCookieName : kSessionCookieName;
 }
 
 absl::StatusOr<std::string> DeriveKey(std::string_view secret, std::string_view purpose) {
@@ -291,7 +299,8 @@ asio::awaitable<AuthenticateResponse> AuthenticateHandler::SignIn(std::string_vi
                                  : "This sign-in link is invalid; run the command again.");
   }
 
-  if (std::optional<std::string> value = FindCookie(cookie, kSessionCookieName)) {
+  if (std::optional<std::string> value =
+          FindCookie(cookie, SessionCookieName(settings_->secure_cookies))) {
     absl::StatusOr<session::Session> identity = session_cookies_.Decode(*value, now);
     if (identity.ok()) {
       log::Info("login: %s <%s> signed in with the browser session", identity->subject,
@@ -312,9 +321,10 @@ asio::awaitable<AuthenticateResponse> AuthenticateHandler::SignIn(std::string_vi
   absl::StatusOr<std::string> authorize =
       co_await provider_->AuthorizationUrl(bound, *callback_state);
   if (!authorize.ok()) co_return SignInFailed(authorize.status());
-  co_return Redirect(*std::move(authorize),
-                     {FormatSetCookie(LoginCookieName(bound), bound.browser_binding,
-                                      bound.expires_at - now, settings_->secure_cookies)});
+  co_return Redirect(
+      *std::move(authorize),
+      {FormatSetCookie(LoginCookieName(bound, settings_->secure_cookies), bound.browser_binding,
+                       bound.expires_at - now, settings_->secure_cookies)});
 }
 
 asio::awaitable<AuthenticateResponse> AuthenticateHandler::Callback(std::string_view query,
@@ -338,7 +348,8 @@ asio::awaitable<AuthenticateResponse> AuthenticateHandler::Callback(std::string_
                                  ? "This sign-in took too long; run the command again."
                                  : "This sign-in answer is invalid; run the command again.");
   }
-  std::optional<std::string> binding = FindCookie(cookie, LoginCookieName(*state));
+  std::optional<std::string> binding =
+      FindCookie(cookie, LoginCookieName(*state, settings_->secure_cookies));
   if (!binding.has_value() || !crypto::ConstantTimeEquals(*binding, state->browser_binding)) {
     log::Warn("sign-in answer refused: it arrived in a browser that did not start the sign-in");
     co_return ErrorPage(400,
@@ -346,7 +357,8 @@ asio::awaitable<AuthenticateResponse> AuthenticateHandler::Callback(std::string_
                         "its cookie; run the command again.");
   }
   const std::string clear_login_cookie =
-      FormatSetCookie(LoginCookieName(*state), "", absl::ZeroDuration(), settings_->secure_cookies);
+      FormatSetCookie(LoginCookieName(*state, settings_->secure_cookies), "", absl::ZeroDuration(),
+                      settings_->secure_cookies);
   if (error.has_value()) {
     AuthenticateResponse page = SignInFailed(absl::PermissionDeniedError(
         absl::StrCat("the identity provider refused the sign-in (", OAuthErrorCode(*error), ")")));
@@ -368,8 +380,9 @@ asio::awaitable<AuthenticateResponse> AuthenticateHandler::Callback(std::string_
   std::vector<std::string> set_cookies = {clear_login_cookie};
   absl::StatusOr<std::string> browser_session = session_cookies_.Encode(*identity);
   if (browser_session.ok()) {
-    set_cookies.push_back(FormatSetCookie(kSessionCookieName, *browser_session,
-                                          settings_->cookie_expire, settings_->secure_cookies));
+    set_cookies.push_back(FormatSetCookie(SessionCookieName(settings_->secure_cookies),
+                                          *browser_session, settings_->cookie_expire,
+                                          settings_->secure_cookies));
   } else {
     log::Info("no browser session for %s: %s", identity->subject,
               std::string(browser_session.status().message()));
@@ -396,9 +409,9 @@ AuthenticateResponse AuthenticateHandler::SessionForCli(const session::Session& 
 
 AuthenticateResponse AuthenticateHandler::SignOut() {
   AuthenticateResponse page = Page(200, "You are signed out of Postern in this browser.\n");
-  page.headers.emplace_back(
-      "Set-Cookie",
-      FormatSetCookie(kSessionCookieName, "", absl::ZeroDuration(), settings_->secure_cookies));
+  page.headers.emplace_back("Set-Cookie",
+                            FormatSetCookie(SessionCookieName(settings_->secure_cookies), "",
+                                            absl::ZeroDuration(), settings_->secure_cookies));
   return page;
 }
 

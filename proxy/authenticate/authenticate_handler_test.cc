@@ -196,12 +196,26 @@ TEST_F(AuthenticateHandlerTest, SignOutDeletesTheBrowserSession) {
     AuthenticateResponse response =
         Answer(*handler_, {.method = method, .target = "/.pomerium/sign_out"});
     EXPECT_EQ(response.status, 200);
+    // "__Host-": browsers take the cookie only from this host over https, so a
+    // sibling subdomain cannot toss in its own session.
     EXPECT_EQ(response.Header("Set-Cookie"),
-              "_postern_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax");
+              "__Host-postern_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax");
   }
   AuthenticateResponse put = Answer(*handler_, {.method = "PUT", .target = "/.pomerium/sign_out"});
   EXPECT_EQ(put.status, 405);
   EXPECT_EQ(put.Header("Allow"), "GET, POST");
+}
+
+TEST(AuthenticateHandlerCookieTest, PlainHttpKeepsUnprefixedNames) {
+  // "__Host-" cookies must be Secure; a plain-http test setup cannot have them.
+  config::Config config = LoginConfig();
+  absl::StatusOr<std::shared_ptr<AuthenticateHandler>> handler =
+      AuthenticateHandler::Create(config, {.authenticate_service_url = "http://127.0.0.1:8443"});
+  ASSERT_TRUE(handler.ok()) << handler.status();
+  AuthenticateResponse response =
+      Answer(**handler, {.method = "GET", .target = "/.pomerium/sign_out"});
+  EXPECT_EQ(response.Header("Set-Cookie"),
+            "_postern_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
 }
 
 TEST_F(AuthenticateHandlerTest, UnknownPagesAndMethods) {

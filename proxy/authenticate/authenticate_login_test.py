@@ -171,7 +171,7 @@ class LoginTest(unittest.TestCase):
             return None
         jar = http.cookiejar.MozillaCookieJar(self.jar)
         jar.load(ignore_discard=True, ignore_expires=True)
-        return next((c for c in jar if c.name == "_postern_session"), None)
+        return next((c for c in jar if c.name == "__Host-postern_session"), None)
 
     def assert_session(self, token, sub="user-alice", email="alice@example.com",
                        name="Alice Example", groups=("admins", "developers")):
@@ -377,7 +377,10 @@ class LoginTest(unittest.TestCase):
         status, headers, _ = self.get(self.sign_in_url(base))
         self.assertEqual(status, 302)
         login_cookie = headers["Set-Cookie"].split(";", 1)[0]
-        self.assertRegex(headers["Set-Cookie"], r"; HttpOnly; Secure; SameSite=Lax$")
+        # __Host-: no other host (a sibling subdomain) can plant a binding cookie.
+        self.assertRegex(headers["Set-Cookie"],
+                         r"^__Host-postern_login_[A-Za-z0-9_-]+=[A-Za-z0-9_-]+; Path=/; .*"
+                         r"; HttpOnly; Secure; SameSite=Lax$")
         status, headers, _ = self.get(headers["Location"])  # the provider approves at once
         self.assertEqual(status, 302)
         callback = headers["Location"]
@@ -396,8 +399,8 @@ class LoginTest(unittest.TestCase):
         cookies = headers.get_all("Set-Cookie")
         self.assertIn(login_cookie.split("=")[0] + "=; Path=/; Max-Age=0; HttpOnly; Secure; "
                       "SameSite=Lax", cookies)
-        [session] = [c for c in cookies if c.startswith("_postern_session=")]
-        self.assertRegex(session, r"^_postern_session=[A-Za-z0-9_-]+; Path=/; Max-Age=%d; "
+        [session] = [c for c in cookies if c.startswith("__Host-postern_session=")]
+        self.assertRegex(session, r"^__Host-postern_session=[A-Za-z0-9_-]+; Path=/; Max-Age=%d; "
                                   r"HttpOnly; Secure; SameSite=Lax$" % COOKIE_EXPIRE_SECONDS)
         self.assertEqual(headers["Referrer-Policy"], "no-referrer")
         status, _, body = self.get(callback, cookie=login_cookie)

@@ -4,7 +4,7 @@
 //
 //   SessionCookieCodec codec(cookie_key);                 // 32 bytes
 //   absl::StatusOr<std::string> value = codec.Encode(session);
-//   ... Set-Cookie: _postern_session=<value>; HttpOnly; Secure; SameSite=Lax
+//   ... Set-Cookie: __Host-postern_session=<value>; Path=/; HttpOnly; Secure; SameSite=Lax
 //   absl::StatusOr<session::Session> again = codec.Decode(value, absl::Now());
 //
 // The cookie is sealed with AES-256-GCM (cookie_secret, or a key derived
@@ -23,7 +23,15 @@
 
 namespace postern::authenticate {
 
+// The cookie's name over plain http (a loopback test setup) ...
 inline constexpr std::string_view kSessionCookieName = "_postern_session";
+// ... and with Secure cookies (an https authenticate_service_url, i.e. always
+// in production). The "__Host-" prefix makes browsers accept the cookie only
+// from this very host, over https, with Path=/ and no Domain: a sibling
+// subdomain, or a network attacker answering a plain-http page of one, cannot
+// plant a cookie of its own here (for example its own genuine browser
+// session, to sign the user's next login in as the attacker).
+inline constexpr std::string_view kSecureSessionCookieName = "__Host-postern_session";
 
 // Browsers keep cookies up to about 4 KiB including name and attributes.
 inline constexpr size_t kMaxSessionCookieValueSize = 3800;
