@@ -13,6 +13,7 @@
 #include "authorize/route_policies.h"
 #include "boost/json.hpp"
 #include "common/config/config_loader.h"
+#include "common/config/url.h"
 #include "common/jwt/json_object.h"
 #include "common/policy/calendar.h"
 #include "common/policy/ip_prefix.h"
@@ -133,12 +134,34 @@ absl::StatusOr<EvalRequest> ParseRequest(const std::string& text) {
   return request;
 }
 
-// FindRoute accepts a route's `from` exactly as written or its host:port key.
+// FindRoute accepts a route's `from` or its host:port key. Hosts match in
+// any case, as the proxy matches a CONNECT target: eval must find the route
+// the proxy would use.
 const config::Route* FindRoute(const config::Config& config, const std::string& name) {
   for (const config::Route& route : config.routes) {
-    if (route.from == name || route.key == name) return &route;
+    if (route.from == name) return &route;
   }
-  return nullptr;
+  if (absl::StatusOr<config::HostPort> key = config::ParseHostPort(name); key.ok()) {
+    return config.FindRoute(key->ToString());
+  }
+  absl::StatusOr<config::Url> url = config::ParseUrl(name);
+  if (!url.ok() || url->scheme != "tcp+https") return nullptr;
+  std::optional<config::HostPort> bastion_proxy;
+  config::HostPort key = url->authority;
+  if (!url->path.empty()) {
+    absl::StatusOr<config::HostPort> target = config::ParseHostPort(url->path.substr(1));
+    if (!target.ok()) return nullptr;
+    bastion_proxy = url->authority;
+    key = *target;
+  }
+  const config::Route* route = config.FindRoute(key.ToString());
+  if (route == nullptr || route->bastion_proxy.has_value() != bastion_proxy.has_value()) {
+    return nullptr;
+  }
+  if (bastion_proxy && route->bastion_proxy->ToString() != bastion_proxy->ToString()) {
+    return nullptr;
+  }
+  return route;
 }
 
 }  // namespace

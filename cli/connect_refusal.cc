@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace postern::cli {
@@ -80,10 +81,14 @@ absl::Status ExplainRefusal(const tunnel::ConnectResponse& response,
     case 502:
       return absl::UnavailableError(absl::StrCat("proxy ", proxy, " could not connect to ", target,
                                                  "'s upstream ", Detail(response)));
-    case 503:
-      return absl::UnavailableError(absl::StrCat("proxy ", proxy,
-                                                 " cannot reach its authorization service ",
-                                                 Detail(response), "; try again later"));
+    case 503: {
+      // postern-proxy's own text already ends with this advice.
+      const std::string detail = Detail(response);
+      constexpr absl::string_view kAdvice = "try again later";
+      return absl::UnavailableError(
+          absl::StrCat("proxy ", proxy, " cannot reach its authorization service ", detail,
+                       absl::StrContains(detail, kAdvice) ? "" : absl::StrCat("; ", kAdvice)));
+    }
     case 504:
       return absl::UnavailableError(absl::StrCat("proxy ", proxy, " timed out connecting to ",
                                                  target, "'s upstream ", Detail(response)));

@@ -65,6 +65,16 @@ TEST(ConnectRefusalTest, UnavailableStatuses) {
   EXPECT_THAT(Explain(504, "").message(), HasSubstr("timed out"));
 }
 
+TEST(ConnectRefusalTest, AdviceTheProxyAlreadyGaveIsNotRepeated) {
+  // postern-proxy's own 503 text ends with the same advice.
+  EXPECT_EQ(Explain(503, "authorization service unavailable; try again later\n").message(),
+            "proxy proxy.example.com:443 cannot reach its authorization service (503: "
+            "authorization service unavailable; try again later)");
+  EXPECT_EQ(Explain(503, "").message(),
+            "proxy proxy.example.com:443 cannot reach its authorization service (503); try again "
+            "later");
+}
+
 TEST(ConnectRefusalTest, OtherStatusesShowStatusReasonAndBody) {
   absl::Status s =
       Explain(431, "header block too large", TokenSource::kNone, "Request Header Fields Too Large");

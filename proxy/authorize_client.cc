@@ -102,6 +102,9 @@ absl::StatusOr<std::shared_ptr<GrpcAuthorizer>> GrpcAuthorizer::Create(
                 channel.override_certificate_name.empty() ? target.host
                                                           : channel.override_certificate_name,
                 "?");
+  // Connect now rather than on the first tunnel, so that a fresh replica
+  // turns ready (/readyz) as soon as authorize answers.
+  grpc_channel->GetState(/*try_to_connect=*/true);
   return std::shared_ptr<GrpcAuthorizer>(
       new GrpcAuthorizer(url, shared_secret, checks, std::move(grpc_channel)));
 }
@@ -160,15 +163,17 @@ void GrpcAuthorizer::NoteOutcome(const grpc::Status& status) {
   const bool unavailable = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
                            status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
   if (unavailable) {
+    connected_.store(false);
     if (!failing_.exchange(true)) {
-      const bool connected = channel_->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY;
+      const bool channel_ready = channel_->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY;
       log::Error(
           "authorize service at %s unavailable (%s%s); tunnels are refused with 503 until it "
           "answers again",
           url_, status.error_message(),
-          connected ? "" : absl::StrCat("; not connected: ", connect_checks_));
+          channel_ready ? "" : absl::StrCat("; not connected: ", connect_checks_));
     }
   } else if (status.ok()) {
+    connected_.store(true);
     if (failing_.exchange(false)) log::Info("authorize service at %s answering again", url_);
   } else {
     log::Error("authorize service at %s failed a check: %s (gRPC code %d)", url_,
@@ -188,8 +193,22 @@ void GrpcAuthorizer::Check(v1::CheckRequest request, absl::Duration timeout, Don
 }
 
 bool GrpcAuthorizer::Reachable() {
-  const grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
-  return state != GRPC_CHANNEL_TRANSIENT_FAILURE && state != GRPC_CHANNEL_SHUTDOWN;
+  switch (channel_->GetState(/*try_to_connect=*/true)) {
+    case GRPC_CHANNEL_READY:
+      connected_.store(true);
+      return true;
+    case GRPC_CHANNEL_TRANSIENT_FAILURE:
+    case GRPC_CHANNEL_SHUTDOWN:
+      connected_.store(false);
+      return false;
+    case GRPC_CHANNEL_IDLE:
+    case GRPC_CHANNEL_CONNECTING:
+      // Not settled: a channel that has never connected (a fresh proxy, or
+      // authorize down since start) is not reachable; one that went idle
+      // after answering is, until a connection attempt says otherwise.
+      break;
+  }
+  return connected_.load();
 }
 
 }  // namespace postern::proxy

@@ -48,7 +48,8 @@ class Authorizer {
   virtual void Check(v1::CheckRequest request, absl::Duration timeout, Done done) = 0;
 
   // Reachable reports whether calls can be expected to get through now (for
-  // /readyz); it may start connecting. Thread-safe.
+  // /readyz): false until the service has been reached at least once, and
+  // while connecting to it fails. It may start connecting. Thread-safe.
   virtual bool Reachable() = 0;
 };
 
@@ -94,8 +95,8 @@ class GrpcAuthorizer final : public Authorizer {
   // `channel.root_certificates_pem` (empty: the system trust store) for the
   // name `channel.override_certificate_name` (empty: the URL's host). Ports
   // default to 80 / 443. `shared_secret` is the decoded secret (at least 32
-  // bytes). kInvalidArgument for any other URL. Connecting happens later,
-  // on demand.
+  // bytes). kInvalidArgument for any other URL. Connecting starts at once,
+  // in the background; nothing waits for it.
   static absl::StatusOr<std::shared_ptr<GrpcAuthorizer>> Create(const AuthorizeChannel& channel,
                                                                 const std::string& shared_secret);
 
@@ -127,6 +128,9 @@ class GrpcAuthorizer final : public Authorizer {
   const std::unique_ptr<v1::Authorize::Stub> stub_;
   std::atomic<std::shared_ptr<const Token>> token_;
   std::atomic<bool> failing_{false};
+  // Whether the channel was last seen connected (READY, or a check answered)
+  // rather than failing; what Reachable says while the channel is unsettled.
+  std::atomic<bool> connected_{false};
   grpc::CompletionQueue completions_;
   std::thread completion_thread_;  // runs DrainCompletions; last, so it starts last
 };

@@ -116,6 +116,19 @@ class EvalTest(unittest.TestCase):
         code, out, _ = self.eval(request)
         self.assertEqual((code, json.loads(out)["decision"]), (1, "deny"))
 
+    def test_route_host_matches_in_any_case_as_the_proxy_does(self):
+        # The proxy lower-cases the CONNECT host before looking the route up,
+        # so eval, which tests what the proxy would decide, must too.
+        for route in ["REDIS.corp.example.com:6379", "tcp+https://Redis.Corp.Example.COM:6379"]:
+            code, out, err = self.eval({"route": route,
+                                        "session": {"email": "contractor@not-example.com"}})
+            self.assertEqual((code, err), (0, ""), route)
+            self.assertEqual(json.loads(out)["decision"], "allow", route)
+        # Case is all that is forgiven: a bastion form names another route.
+        code, _, err = self.eval({"route": "tcp+https://proxy:8443/redis.corp.example.com:6379"})
+        self.assertEqual(code, 2, err)
+        self.assertIn("no route", err)
+
     def test_bad_requests_exit_2_with_precise_errors(self):
         cases = [
             ("{", "request is not valid JSON"),

@@ -692,6 +692,27 @@ class AuthorizeOutageTest(unittest.TestCase):
             deployment.proxy.wait_for(r"authorize service at \S+ answering again", start=mark)
             self.assertEqual(http_get("http://%s/readyz" % deployment.metrics)[0], 200)
 
+    def test_not_ready_before_authorize_has_ever_answered(self):
+        # A load balancer probes a fresh replica at once: until the proxy has
+        # reached authorize, every tunnel would get 503, so /readyz must not
+        # say "ready" (the channel's initial idle state is not "reachable").
+        with FakeRedis() as redis:
+            deployment = Deployment("neverup", [
+                {"from": "tcp+https://redis.localhost.example:6379", "to": "tcp://" + redis.address,
+                 "policy": allow_email(USER)}], authorize_timeout="2s")
+            self.addCleanup(deployment.stop)
+            deployment.authorize_address = "127.0.0.1:%d" % harness.free_port()
+            deployment.start_proxy()
+            for _ in range(3):
+                self.assertEqual(http_get("http://%s/readyz" % deployment.metrics),
+                                 (503, "not ready\n"))
+
+            deployment.start_authorize(grpc_address=deployment.authorize_address)
+            result = deployment.connect("redis.localhost.example:6379", deployment.token())
+            self.assertEqual(result.status, 200)
+            result.sock.close()
+            self.assertEqual(http_get("http://%s/readyz" % deployment.metrics), (200, "ready\n"))
+
 
 class ReloadTest(unittest.TestCase):
     def test_bad_file_keeps_old_routes_and_good_file_adds_new_ones(self):
