@@ -113,7 +113,12 @@ int RunTcpCommand(const std::vector<std::string>& args) {
   absl::StatusOr<tls::ClientContext> tls =
       tls::ClientContext::Create({.ca_cert_file = settings->ca_cert_file,
                                   .disable_verification = settings->disable_tls_verification});
-  if (!tls.ok()) return Fail(kExitUsage, tls.status().message());
+  if (!tls.ok()) {
+    // The library names the file; the user needs the flag too.
+    return Fail(kExitUsage, settings->ca_cert_file.empty()
+                                ? std::string(tls.status().message())
+                                : absl::StrCat("--ca-cert-file ", tls.status().message()));
+  }
 
   std::optional<TokenCache> cache;
   if (absl::StatusOr<std::string> directory = DefaultCacheDirectory(); directory.ok()) {

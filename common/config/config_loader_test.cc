@@ -335,8 +335,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{ROUTE("tcp+https://redis.example.com:0", "tcp://r:6379"),
                   "config.yaml:2:11: routes[0].from: port must be from 1 to 65535, got 0"},
         BadConfig{ROUTE("tcp+https://redis.example.com:70000", "tcp://r:6379"),
-                  "config.yaml:2:11: routes[0].from: port \"70000\" out of range; expected 1 to "
-                  "65535"},
+                  "config.yaml:2:11: routes[0].from: port \"70000\" out of range; the largest "
+                  "port is 65535"},
         BadConfig{ROUTE("https://app.example.com", "http://app.internal"),
                   "config.yaml:2:11: routes[0].from: HTTP routes are not supported by Postern; "
                   "from must be tcp+https://host:port"},

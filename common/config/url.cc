@@ -35,7 +35,7 @@ absl::StatusOr<int> ParsePort(std::string_view text) {
     port = port * 10 + (c - '0');
     if (port > 65535) {
       return absl::InvalidArgumentError(
-          absl::StrCat("port ", QuoteForError(text), " out of range; expected 1 to 65535"));
+          absl::StrCat("port ", QuoteForError(text), " out of range; the largest port is 65535"));
     }
   }
   return port;

@@ -51,9 +51,9 @@ TEST(UrlTest, RefusesWhatCouldConfuseARouteKey) {
   EXPECT_EQ(ErrorOf("tcp://:1"), "host required");
   EXPECT_EQ(ErrorOf("tcp://host:"), "empty port after ':'");
   EXPECT_EQ(ErrorOf("tcp://host:+1"), "port must be a number, got \"+1\"");
-  EXPECT_EQ(ErrorOf("tcp://host:65536"), "port \"65536\" out of range; expected 1 to 65535");
+  EXPECT_EQ(ErrorOf("tcp://host:65536"), "port \"65536\" out of range; the largest port is 65535");
   EXPECT_EQ(ErrorOf("tcp://host:99999999999999999999"),
-            "port \"99999999999999999999\" out of range; expected 1 to 65535");
+            "port \"99999999999999999999\" out of range; the largest port is 65535");
   EXPECT_EQ(ErrorOf("tcp://::1:22"),
             "IPv6 addresses must be written in brackets, as in [::1]:22; got \"::1:22\"");
   EXPECT_EQ(ErrorOf("tcp://[::1:22"), "missing ']' after IPv6 address in \"[::1:22\"");

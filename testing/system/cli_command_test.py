@@ -88,7 +88,13 @@ class UsageTest(unittest.TestCase):
             f.write("not a certificate\n")
         result = run("tcp", "--ca-cert-file", path, "db:1")
         self.assertEqual(result.returncode, 2)
-        self.assertIn(path, result.stderr.decode())
+        self.assertIn("--ca-cert-file " + path, result.stderr.decode())
+
+    def test_a_missing_ca_file_names_the_flag_and_the_file(self):
+        path = os.path.join(harness.tmpdir("noca"), "missing.pem")
+        result = run("tcp", "--ca-cert-file", path, "db:1")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("postern: --ca-cert-file %s: No such file" % path, result.stderr.decode())
 
 
 class ListenerTest(unittest.TestCase):
