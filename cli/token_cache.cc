@@ -87,6 +87,16 @@ absl::StatusOr<std::string> TokenCache::Load(const tunnel::Authority& proxy, abs
       static_cast<std::size_t>(info.st_size) > kMaxTokenFileSize) {
     return absl::NotFoundError(absl::StrCat(what, " ignored: ", path, " is not a token file"));
   }
+  // A file another user owns (planted through a directory others can
+  // write) or one others can rewrite could hold their session, and every
+  // tunnel would then run as them: never use it.
+  if (info.st_uid != geteuid()) {
+    return absl::NotFoundError(absl::StrCat(what, " ignored: ", path, " belongs to another user"));
+  }
+  if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat(what, " ignored: ", path, " is writable by other users"));
+  }
   std::string contents(static_cast<std::size_t>(info.st_size), '\0');
   std::size_t filled = 0;
   while (filled < contents.size()) {

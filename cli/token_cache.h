@@ -49,7 +49,8 @@ class TokenCache {
   // (read without verification: the CLI holds no key, and the proxy checks
   // the token anyway; this only avoids sending one that is certainly stale).
   // Otherwise kNotFound with the reason (no file; expired at ...; not a
-  // token; not a regular file), which never includes the token.
+  // token; not a regular file; owned by another user or writable by
+  // others), which never includes the token.
   absl::StatusOr<std::string> Load(const tunnel::Authority& proxy, absl::Time now) const;
 
   // Store writes `token` as `proxy`'s token: the directory is created (0700)

@@ -15,6 +15,7 @@ namespace postern::cli {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const tunnel::Authority kProxy{.host = "proxy.example.com", .port = 443};
 const tunnel::Authority kOtherProxy{.host = "proxy.example.com", .port = 8443};
@@ -114,6 +115,21 @@ TEST(TokenCacheTest, SymlinksAreNotFollowed) {
   ASSERT_TRUE(cache.Store(kOtherProxy, TokenExpiringAt(now + absl::Hours(1))).ok());
   ASSERT_EQ(symlink(cache.PathFor(kOtherProxy).c_str(), cache.PathFor(kProxy).c_str()), 0);
   EXPECT_FALSE(cache.Load(kProxy, now).ok());
+}
+
+TEST(TokenCacheTest, AFileOthersCanWriteIsNotUsed) {
+  TokenCache cache(FreshDirectory("writable"));
+  const absl::Time now = absl::Now();
+  const std::string token = TokenExpiringAt(now + absl::Hours(1));
+  ASSERT_TRUE(cache.Store(kProxy, token).ok());
+  ASSERT_EQ(chmod(cache.PathFor(kProxy).c_str(), 0622), 0);
+  absl::StatusOr<std::string> loaded = cache.Load(kProxy, now);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(loaded.status().message(), HasSubstr("is writable by other users"));
+  EXPECT_THAT(loaded.status().message(), Not(HasSubstr(token)));
+  // Readable by others is the user's choice, not a way to plant a session.
+  ASSERT_EQ(chmod(cache.PathFor(kProxy).c_str(), 0644), 0);
+  EXPECT_EQ(*cache.Load(kProxy, now), token);
 }
 
 TEST(TokenCacheTest, ClearRemovesOnlyTokenFiles) {
