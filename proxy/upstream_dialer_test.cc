@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -109,6 +111,31 @@ TEST(UpstreamDialerTest, AllAddressesRefusedIs502) {
       io, DialEndpoints({Loopback(ClosedPort(io)), Loopback(ClosedPort(io))}, "upstream:1", 5s));
   ASSERT_EQ(socket.status().code(), absl::StatusCode::kUnavailable) << socket.status();
   EXPECT_NE(socket.status().message().find("upstream:1"), std::string::npos);
+}
+
+// Out of descriptors (RLIMIT_NOFILE reached) the upstream socket cannot be
+// opened: that is a 502 naming the cause, not a dial "cancelled", which the
+// session would take for a shutdown and close without an answer.
+TEST(UpstreamDialerTest, NoDescriptorLeftIs502NamingTheCause) {
+  asio::io_context io;
+  tcp::acceptor listener(io, Loopback(0));
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  // The lowest free descriptor: with the soft limit there, no new one fits.
+  const int lowest_free = dup(0);
+  ASSERT_GE(lowest_free, 0);
+  close(lowest_free);
+  rlimit exhausted = saved;
+  exhausted.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &exhausted), 0);
+  absl::StatusOr<tcp::socket> socket =
+      Dial(io, DialEndpoints({listener.local_endpoint()}, "upstream:1", 5s));
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_EQ(socket.status().code(), absl::StatusCode::kUnavailable) << socket.status();
+  EXPECT_NE(socket.status().message().find("upstream:1"), std::string::npos);
+  EXPECT_NE(socket.status().message().find("Too many open files"), std::string::npos)
+      << socket.status();
+  EXPECT_EQ(DialFailureStatus(socket.status()), 502);
 }
 
 }  // namespace
