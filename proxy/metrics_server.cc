@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -36,6 +37,10 @@ using asio::ip::tcp;
 constexpr std::uint32_t kMaxRequestHeaderBytes = 8 * 1024;
 // Time allowed for each request on a connection (and idle time between them).
 constexpr std::chrono::seconds kRequestTimeout(10);
+// After an accept error such as EMFILE (descriptors exhausted) the pending
+// connection stays queued and the next accept fails at once; pausing keeps
+// the loop from spinning on it (as the proxy's own acceptors do).
+constexpr std::chrono::milliseconds kAcceptErrorPause(100);
 constexpr char kPrometheusContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 
 http::response<http::string_body> Respond(const http::request<http::empty_body>& request,
@@ -101,7 +106,11 @@ struct MetricsServer::Impl {
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
       if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
-      if (ec) continue;
+      if (ec) {
+        asio::steady_timer pause(io, kAcceptErrorPause);
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
       asio::co_spawn(io, Serve(std::move(socket), handlers), asio::detached);
     }
   }
