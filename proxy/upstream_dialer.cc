@@ -1,5 +1,6 @@
 #include "proxy/upstream_dialer.h"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -37,8 +38,15 @@ absl::Status DeadlinePassed(const std::tuple<boost::system::error_code>& timer,
                                                   absl::FormatDuration(absl::FromChrono(timeout))));
 }
 
+// While addresses remain after this one, an attempt gets at most its share
+// of the time left, but at least this (or all that is left): enough for a
+// distant host to answer, short enough that an address that never answers
+// (a dead host, IPv6 without a route) leaves time for the next.
+constexpr Clock::duration kMinAttempt = std::chrono::seconds(2);
+
 // Connects before `deadline` expires (its expiry time is the deadline),
-// trying `endpoints` in order. Each socket is opened here rather than by
+// trying `endpoints` in order, each within its share of the time left (see
+// kMinAttempt). Each socket is opened here rather than by
 // asio::async_connect's range overload: that one reports a socket it could
 // not open (EMFILE, out of descriptors) as operation_aborted, which is
 // indistinguishable from cancellation, so a proxy out of descriptors would
@@ -49,7 +57,8 @@ asio::awaitable<absl::StatusOr<tcp::socket>> Connect(const std::vector<tcp::endp
                                                      Clock::duration timeout) {
   const auto executor = co_await asio::this_coro::executor;
   std::string last_error;
-  for (const tcp::endpoint& endpoint : endpoints) {
+  for (std::size_t i = 0; i < endpoints.size(); ++i) {
+    const tcp::endpoint& endpoint = endpoints[i];
     tcp::socket socket(executor);
     boost::system::error_code error;
     socket.open(endpoint.protocol(), error);
@@ -57,10 +66,21 @@ asio::awaitable<absl::StatusOr<tcp::socket>> Connect(const std::vector<tcp::endp
       last_error = absl::StrCat("cannot open a socket: ", error.message());
       continue;
     }
+    const Clock::time_point now = Clock::now();
+    const Clock::duration left = std::max(deadline.expiry() - now, Clock::duration::zero());
+    const auto share = left / static_cast<Clock::rep>(endpoints.size() - i);
+    const Clock::duration budget = std::max(share, std::min(left, kMinAttempt));
+    asio::steady_timer attempt(executor, now + budget);
     auto connected =
         co_await (socket.async_connect(endpoint, asio::as_tuple(asio::use_awaitable)) ||
-                  deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
-    if (connected.index() == 1) co_return DeadlinePassed(std::get<1>(connected), target, timeout);
+                  attempt.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (connected.index() == 1) {
+      if (std::get<0>(std::get<1>(connected)) || budget == left) {
+        co_return DeadlinePassed(std::get<1>(connected), target, timeout);
+      }
+      // Only an address with others after it gets here: their turn.
+      continue;
+    }
     error = std::get<0>(std::get<0>(connected));
     if (error == asio::error::operation_aborted) co_return absl::CancelledError("dial cancelled");
     if (!error) {

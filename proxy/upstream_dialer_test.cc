@@ -74,16 +74,23 @@ TEST(UpstreamDialerTest, UnknownHostIs502) {
   EXPECT_EQ(DialFailureStatus(socket.status()), 502);
 }
 
+// A listener with a backlog of 0 whose one queue slot is taken: the kernel
+// drops further SYNs, so a connect hangs as if the host were a black hole.
+struct BlackHole {
+  explicit BlackHole(asio::io_context& io) : listener(io), filler(io) {
+    listener.open(tcp::v4());
+    listener.bind(Loopback(0));
+    listener.listen(0);
+    filler.connect(listener.local_endpoint());
+  }
+  tcp::acceptor listener;
+  tcp::socket filler;
+};
+
 TEST(UpstreamDialerTest, UpstreamThatNeverAnswersIs504AfterTheTimeout) {
   asio::io_context io;
-  // A listener with a backlog of 0 whose one queue slot is taken: the kernel
-  // drops further SYNs, so a connect hangs as if the host were a black hole.
-  tcp::acceptor listener(io);
-  listener.open(tcp::v4());
-  listener.bind(Loopback(0));
-  listener.listen(0);
-  tcp::socket filler(io);
-  filler.connect(listener.local_endpoint());
+  BlackHole black_hole(io);
+  tcp::acceptor& listener = black_hole.listener;
   const auto started = std::chrono::steady_clock::now();
   absl::StatusOr<tcp::socket> socket =
       Dial(io, DialUpstream("127.0.0.1", listener.local_endpoint().port(), 300ms));
@@ -103,6 +110,35 @@ TEST(UpstreamDialerTest, TriesEveryAddressInOrder) {
                     "upstream:1", 5s));
   ASSERT_TRUE(socket.ok()) << socket.status();
   EXPECT_EQ(socket->remote_endpoint(), listener.local_endpoint());
+}
+
+// A name whose first address never answers (a dead host, IPv6 without a
+// route) must not use up the deadline of the addresses after it.
+TEST(UpstreamDialerTest, AnAddressThatNeverAnswersLeavesTimeForTheNext) {
+  asio::io_context io;
+  BlackHole black_hole(io);
+  tcp::acceptor listener(io, Loopback(0));
+  const auto started = std::chrono::steady_clock::now();
+  absl::StatusOr<tcp::socket> socket =
+      Dial(io, DialEndpoints({black_hole.listener.local_endpoint(), listener.local_endpoint()},
+                             "upstream:1", 3s));
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(socket.ok()) << socket.status();
+  EXPECT_EQ(socket->remote_endpoint(), listener.local_endpoint());
+  EXPECT_LT(took, 3s);
+}
+
+TEST(UpstreamDialerTest, EveryAddressSilentIs504WithinTheTimeout) {
+  asio::io_context io;
+  BlackHole first(io), second(io);
+  const auto started = std::chrono::steady_clock::now();
+  absl::StatusOr<tcp::socket> socket =
+      Dial(io, DialEndpoints({first.listener.local_endpoint(), second.listener.local_endpoint()},
+                             "upstream:1", 400ms));
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(socket.status().code(), absl::StatusCode::kDeadlineExceeded) << socket.status();
+  EXPECT_GE(took, 400ms);
+  EXPECT_LT(took, 5s);
 }
 
 TEST(UpstreamDialerTest, AllAddressesRefusedIs502) {
