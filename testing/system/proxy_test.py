@@ -648,6 +648,21 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(http_get("http://%s/readyz" % self.deployment.metrics), (200, "ready\n"))
         self.assertEqual(http_get("http://%s/nope" % self.deployment.metrics)[0], 404)
 
+    def test_metrics_answers_malformed_requests_and_keeps_serving(self):
+        def answer(request):
+            with socket.create_connection(harness.split_address(self.deployment.metrics),
+                                          timeout=20) as sock:
+                sock.sendall(request)
+                return harness.recv_until(sock, b"\r\n\r\n").split(b"\r\n")[0]
+
+        self.assertEqual(answer(b"\x00\x01 not http\r\n\r\n"), b"HTTP/1.1 400 Bad Request")
+        self.assertEqual(answer(b"GET /metrics HTTP/1.1\r\nHost: m\r\nX: " + b"a" * 200000
+                                + b"\r\n\r\n"),
+                         b"HTTP/1.1 431 Request Header Fields Too Large")
+        self.assertEqual(answer(b"POST /metrics HTTP/1.1\r\nHost: m\r\nContent-Length: 5\r\n"
+                                b"\r\nhello"), b"HTTP/1.1 413 Payload Too Large")
+        self.assertEqual(http_get("http://%s/healthz" % self.deployment.metrics), (200, "ok\n"))
+
     def test_zz_no_token_in_any_log(self):
         # Runs last (alphabetical order): by now every token has been sent.
         self.assertTrue(TOKENS)
