@@ -800,6 +800,27 @@ class ShutdownTest(unittest.TestCase):
             lingering.sock.close()
             self.assertEqual(deployment.proxy.stop(timeout=20), 0)
 
+    def test_second_sigterm_ends_the_drain_at_once(self):
+        with FakeRedis() as redis:
+            deployment = Deployment("drain-twice", [
+                {"from": "tcp+https://redis.localhost.example:6379", "to": "tcp://" + redis.address,
+                 "policy": allow_email(USER)}], shutdown_drain_timeout="60s")
+            self.addCleanup(deployment.stop)
+            deployment.start_authorize()
+            deployment.start_proxy()
+            lingering = deployment.connect("redis.localhost.example:6379", deployment.token())
+            self.addCleanup(lingering.sock.close)
+            self.assertEqual(lingering.status, 200)
+
+            deployment.proxy.send_signal(signal.SIGTERM)
+            deployment.proxy.wait_for(r"draining 1 tunnels \(up to 1m\)")
+            deployment.proxy.send_signal(signal.SIGTERM)
+            deployment.proxy.wait_for(r"closing 1 tunnels still open: SIGTERM during the drain",
+                                      timeout=10)
+            self.assertEqual(deployment.proxy.proc.wait(10), 0)
+            line = wait_for_access_line(deployment.proxy, lingering.sock.getsockname()[1])
+            self.assertEqual(line["close_reason"], "shutdown")
+
 
 class CommandLineTest(unittest.TestCase):
     def run_proxy(self, *args):
