@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <iostream>
 #include <memory>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/config/log_level.h"
 #include "common/config/url.h"
 #include "common/flags/server_command_line.h"
@@ -169,7 +172,22 @@ int Serve(const std::string& config_path, const std::string& address_flag) {
   server.StopAccepting();
   log::Info("draining %d tunnels (up to %s)", server.ActiveConnections(),
             absl::FormatDuration(drain));
-  if (!server.WaitForConnections(drain)) {
+  // A second SIGTERM or SIGINT (an impatient operator, Ctrl-C twice) ends
+  // the drain at once; the service manager's SIGKILL would lose the
+  // access-log lines of the tunnels still open.
+  const absl::Time drain_deadline = absl::Now() + drain;
+  bool drained = false;
+  const char* again = nullptr;
+  while (!drained && again == nullptr && absl::Now() < drain_deadline) {
+    drained =
+        server.WaitForConnections(std::min(drain_deadline - absl::Now(), absl::Milliseconds(100)));
+    if (!drained) again = reload::TakeStopSignal(absl::ZeroDuration());
+  }
+  if (again != nullptr) {
+    log::Warn("closing %d tunnels still open: %s during the drain", server.ActiveConnections(),
+              again);
+    server.CloseConnections();
+  } else if (!drained && !server.WaitForConnections(absl::ZeroDuration())) {
     log::Warn("closing %d tunnels still open after the drain timeout", server.ActiveConnections());
     server.CloseConnections();
   }

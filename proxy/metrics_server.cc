@@ -1,10 +1,12 @@
 #include "proxy/metrics_server.h"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -15,6 +17,7 @@
 #include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -36,6 +39,13 @@ using asio::ip::tcp;
 constexpr std::uint32_t kMaxRequestHeaderBytes = 8 * 1024;
 // Time allowed for each request on a connection (and idle time between them).
 constexpr std::chrono::seconds kRequestTimeout(10);
+// How long, and how much, a refused request's remaining bytes are read.
+constexpr std::chrono::seconds kDrainTime(2);
+constexpr std::size_t kMaxDrainBytes = 1024 * 1024;
+// After an accept error such as EMFILE (descriptors exhausted) the pending
+// connection stays queued and the next accept fails at once; pausing keeps
+// the loop from spinning on it (as the proxy's own acceptors do).
+constexpr std::chrono::milliseconds kAcceptErrorPause(100);
 constexpr char kPrometheusContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 
 http::response<http::string_body> Respond(const http::request<http::empty_body>& request,
@@ -70,6 +80,47 @@ http::response<http::string_body> Respond(const http::request<http::empty_body>&
   return response;
 }
 
+// RefusalFor answers a request that could not be read because it is not
+// one: malformed (400), headers over the limit (431), or with a body (413).
+// A connection that ended or timed out gets no answer (nullopt).
+std::optional<http::response<http::string_body>> RefusalFor(const beast::error_code& error) {
+  if (error.category() != http::make_error_code(http::error::bad_method).category() ||
+      error == http::error::end_of_stream || error == http::error::partial_message) {
+    return std::nullopt;
+  }
+  http::response<http::string_body> response;
+  if (error == http::error::header_limit) {
+    response.result(http::status::request_header_fields_too_large);
+    response.body() = "request headers too large\n";
+  } else if (error == http::error::body_limit) {
+    response.result(http::status::payload_too_large);
+    response.body() = "a request body is not expected; try GET /metrics, /healthz or /readyz\n";
+  } else {
+    response.result(http::status::bad_request);
+    response.body() = absl::StrCat("malformed HTTP request: ", error.message(), "\n");
+  }
+  response.set(http::field::content_type, "text/plain; charset=utf-8");
+  response.keep_alive(false);
+  response.prepare_payload();
+  return response;
+}
+
+// Drain ends the sending side and reads what the client still sends, for a
+// little while: closing with unread input makes the kernel send a reset,
+// which can destroy the answer before the client has read it.
+asio::awaitable<void> Drain(beast::tcp_stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(kDrainTime);
+  std::array<char, 16 * 1024> discard;
+  for (std::size_t drained = 0; drained < kMaxDrainBytes;) {
+    auto [ec, n] =
+        co_await stream.async_read_some(asio::buffer(discard), asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+    drained += n;
+  }
+}
+
 asio::awaitable<void> Serve(tcp::socket socket, const MetricsServer::Handlers& handlers) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -80,7 +131,13 @@ asio::awaitable<void> Serve(tcp::socket socket, const MetricsServer::Handlers& h
     stream.expires_after(kRequestTimeout);
     auto [read_error, read] =
         co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-    if (read_error) break;
+    if (read_error) {
+      if (std::optional<http::response<http::string_body>> refusal = RefusalFor(read_error)) {
+        co_await http::async_write(stream, *refusal, asio::as_tuple(asio::use_awaitable));
+        co_await Drain(stream);
+      }
+      break;
+    }
     http::response<http::string_body> response = Respond(parser.get(), handlers);
     const bool keep_alive = response.keep_alive();
     auto [write_error, written] =
@@ -101,7 +158,11 @@ struct MetricsServer::Impl {
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
       if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
-      if (ec) continue;
+      if (ec) {
+        asio::steady_timer pause(io, kAcceptErrorPause);
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
       asio::co_spawn(io, Serve(std::move(socket), handlers), asio::detached);
     }
   }

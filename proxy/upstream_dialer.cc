@@ -1,7 +1,7 @@
 #include "proxy/upstream_dialer.h"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -38,24 +38,58 @@ absl::Status DeadlinePassed(const std::tuple<boost::system::error_code>& timer,
                                                   absl::FormatDuration(absl::FromChrono(timeout))));
 }
 
-// Connects before `deadline` expires (its expiry time is the deadline).
+// While addresses remain after this one, an attempt gets at most its share
+// of the time left, but at least this (or all that is left): enough for a
+// distant host to answer, short enough that an address that never answers
+// (a dead host, IPv6 without a route) leaves time for the next.
+constexpr Clock::duration kMinAttempt = std::chrono::seconds(2);
+
+// Connects before `deadline` expires (its expiry time is the deadline),
+// trying `endpoints` in order, each within its share of the time left (see
+// kMinAttempt). Each socket is opened here rather than by
+// asio::async_connect's range overload: that one reports a socket it could
+// not open (EMFILE, out of descriptors) as operation_aborted, which is
+// indistinguishable from cancellation, so a proxy out of descriptors would
+// drop the client without an answer and log a shutdown.
 asio::awaitable<absl::StatusOr<tcp::socket>> Connect(const std::vector<tcp::endpoint>& endpoints,
                                                      const std::string& target,
                                                      asio::steady_timer& deadline,
                                                      Clock::duration timeout) {
-  tcp::socket socket(co_await asio::this_coro::executor);
-  auto connected =
-      co_await (asio::async_connect(socket, endpoints, asio::as_tuple(asio::use_awaitable)) ||
-                deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
-  if (connected.index() == 1) co_return DeadlinePassed(std::get<1>(connected), target, timeout);
-  auto [error, endpoint] = std::get<0>(std::move(connected));
-  if (error == asio::error::operation_aborted) co_return absl::CancelledError("dial cancelled");
-  if (error) {
-    co_return absl::UnavailableError(
-        absl::StrCat("upstream ", target, " refused or unreachable: ", error.message()));
+  const auto executor = co_await asio::this_coro::executor;
+  std::string last_error;
+  for (std::size_t i = 0; i < endpoints.size(); ++i) {
+    const tcp::endpoint& endpoint = endpoints[i];
+    tcp::socket socket(executor);
+    boost::system::error_code error;
+    socket.open(endpoint.protocol(), error);
+    if (error) {
+      last_error = absl::StrCat("cannot open a socket: ", error.message());
+      continue;
+    }
+    const Clock::time_point now = Clock::now();
+    const Clock::duration left = std::max(deadline.expiry() - now, Clock::duration::zero());
+    const auto share = left / static_cast<Clock::rep>(endpoints.size() - i);
+    const Clock::duration budget = std::max(share, std::min(left, kMinAttempt));
+    asio::steady_timer attempt(executor, now + budget);
+    auto connected =
+        co_await (socket.async_connect(endpoint, asio::as_tuple(asio::use_awaitable)) ||
+                  attempt.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (connected.index() == 1) {
+      if (std::get<0>(std::get<1>(connected)) || budget == left) {
+        co_return DeadlinePassed(std::get<1>(connected), target, timeout);
+      }
+      // Only an address with others after it gets here: their turn.
+      continue;
+    }
+    error = std::get<0>(std::get<0>(connected));
+    if (error == asio::error::operation_aborted) co_return absl::CancelledError("dial cancelled");
+    if (!error) {
+      SetTunnelSocketOptions(socket);
+      co_return std::move(socket);
+    }
+    last_error = absl::StrCat("refused or unreachable: ", error.message());
   }
-  SetTunnelSocketOptions(socket);
-  co_return std::move(socket);
+  co_return absl::UnavailableError(absl::StrCat("upstream ", target, " ", last_error));
 }
 
 }  // namespace

@@ -25,7 +25,9 @@ namespace postern::proxy {
 
 // DialUpstream connects to `host`:`port` on the awaiting coroutine's
 // executor. `host` is a DNS name or an IP literal (IPv6 without brackets).
-// Each resolved address is tried in the resolver's order until one accepts.
+// Each resolved address is tried in the resolver's order until one accepts;
+// while others remain, one gets its share of the time left (at least 2 s), so
+// an address that never answers does not use up the deadline of the rest.
 // The returned socket has the tunnel socket options (socket_options.h).
 // Errors, each naming host:port: kDeadlineExceeded when `timeout` passes
 // first; kNotFound when the name does not resolve; kUnavailable when every

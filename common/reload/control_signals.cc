@@ -3,6 +3,11 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cerrno>
+
+#include "absl/time/clock.h"
+
 namespace postern::reload {
 namespace {
 
@@ -32,6 +37,18 @@ const char* WaitForStopSignal(absl::FunctionRef<void()> on_reload) {
       continue;
     }
     return sig == SIGTERM ? "SIGTERM" : "SIGINT";
+  }
+}
+
+const char* TakeStopSignal(absl::Duration timeout) {
+  const sigset_t signals = ControlSignals();
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    const timespec wait = absl::ToTimespec(std::max(deadline - absl::Now(), absl::ZeroDuration()));
+    const int sig = sigtimedwait(&signals, nullptr, &wait);
+    if (sig == SIGTERM) return "SIGTERM";
+    if (sig == SIGINT) return "SIGINT";
+    if (sig < 0 && errno != EINTR) return nullptr;  // EAGAIN: the time is up
   }
 }
 

@@ -44,5 +44,17 @@ TEST_F(ControlSignalsTest, BlockedSignalsDoNotKillTheProcess) {
   EXPECT_STREQ(WaitForStopSignal([] {}), "SIGTERM");
 }
 
+TEST_F(ControlSignalsTest, TakeStopSignalReturnsAPendingStopAndDropsReloads) {
+  ASSERT_EQ(raise(SIGHUP), 0);
+  ASSERT_EQ(raise(SIGINT), 0);
+  EXPECT_STREQ(TakeStopSignal(absl::ZeroDuration()), "SIGINT");
+  ASSERT_EQ(raise(SIGHUP), 0);
+  EXPECT_EQ(TakeStopSignal(absl::Milliseconds(10)), nullptr);
+  // The SIGHUP was taken: nothing is left pending.
+  sigset_t pending;
+  sigpending(&pending);
+  EXPECT_FALSE(sigismember(&pending, SIGHUP));
+}
+
 }  // namespace
 }  // namespace postern::reload

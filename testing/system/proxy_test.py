@@ -648,6 +648,21 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(http_get("http://%s/readyz" % self.deployment.metrics), (200, "ready\n"))
         self.assertEqual(http_get("http://%s/nope" % self.deployment.metrics)[0], 404)
 
+    def test_metrics_answers_malformed_requests_and_keeps_serving(self):
+        def answer(request):
+            with socket.create_connection(harness.split_address(self.deployment.metrics),
+                                          timeout=20) as sock:
+                sock.sendall(request)
+                return harness.recv_until(sock, b"\r\n\r\n").split(b"\r\n")[0]
+
+        self.assertEqual(answer(b"\x00\x01 not http\r\n\r\n"), b"HTTP/1.1 400 Bad Request")
+        self.assertEqual(answer(b"GET /metrics HTTP/1.1\r\nHost: m\r\nX: " + b"a" * 200000
+                                + b"\r\n\r\n"),
+                         b"HTTP/1.1 431 Request Header Fields Too Large")
+        self.assertEqual(answer(b"POST /metrics HTTP/1.1\r\nHost: m\r\nContent-Length: 5\r\n"
+                                b"\r\nhello"), b"HTTP/1.1 413 Payload Too Large")
+        self.assertEqual(http_get("http://%s/healthz" % self.deployment.metrics), (200, "ok\n"))
+
     def test_zz_no_token_in_any_log(self):
         # Runs last (alphabetical order): by now every token has been sent.
         self.assertTrue(TOKENS)
@@ -784,6 +799,27 @@ class ShutdownTest(unittest.TestCase):
             self.assertEqual(line["close_reason"], "shutdown")
             lingering.sock.close()
             self.assertEqual(deployment.proxy.stop(timeout=20), 0)
+
+    def test_second_sigterm_ends_the_drain_at_once(self):
+        with FakeRedis() as redis:
+            deployment = Deployment("drain-twice", [
+                {"from": "tcp+https://redis.localhost.example:6379", "to": "tcp://" + redis.address,
+                 "policy": allow_email(USER)}], shutdown_drain_timeout="60s")
+            self.addCleanup(deployment.stop)
+            deployment.start_authorize()
+            deployment.start_proxy()
+            lingering = deployment.connect("redis.localhost.example:6379", deployment.token())
+            self.addCleanup(lingering.sock.close)
+            self.assertEqual(lingering.status, 200)
+
+            deployment.proxy.send_signal(signal.SIGTERM)
+            deployment.proxy.wait_for(r"draining 1 tunnels \(up to 1m\)")
+            deployment.proxy.send_signal(signal.SIGTERM)
+            deployment.proxy.wait_for(r"closing 1 tunnels still open: SIGTERM during the drain",
+                                      timeout=10)
+            self.assertEqual(deployment.proxy.proc.wait(10), 0)
+            line = wait_for_access_line(deployment.proxy, lingering.sock.getsockname()[1])
+            self.assertEqual(line["close_reason"], "shutdown")
 
 
 class CommandLineTest(unittest.TestCase):
