@@ -144,14 +144,14 @@ void GrpcAuthorizer::DrainCompletions() {
 
 std::string GrpcAuthorizer::BearerToken() {
   const absl::Time now = absl::Now();
-  std::shared_ptr<const Token> token = token_.load(std::memory_order_acquire);
+  std::shared_ptr<const Token> token = token_.Get();
   if (token == nullptr || now - token->minted >= kServiceTokenReuse || now < token->minted) {
     // Two threads may both mint here; either token is valid.
     auto fresh = std::make_shared<const Token>(
         Token{.bearer = absl::StrCat(
                   "Bearer ", session::MintServiceToken(session::AsSecret(shared_secret_), now)),
               .minted = now});
-    token_.store(fresh, std::memory_order_release);
+    token_.Set(fresh);
     token = std::move(fresh);
   }
   return token->bearer;

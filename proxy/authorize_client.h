@@ -26,6 +26,7 @@
 #include "common/config/config.h"
 #include "common/proto/authorize.grpc.pb.h"
 #include "common/proto/authorize.pb.h"
+#include "common/reload/snapshot.h"
 #include "grpcpp/completion_queue.h"
 
 namespace postern::proxy {
@@ -126,7 +127,9 @@ class GrpcAuthorizer final : public Authorizer {
   const std::string connect_checks_;  // what to check when the channel cannot connect
   const std::shared_ptr<grpc::Channel> channel_;
   const std::unique_ptr<v1::Authorize::Stub> stub_;
-  std::atomic<std::shared_ptr<const Token>> token_;
+  // Shared by every tunnel's Check; a Snapshot (mutex-guarded) rather than an
+  // atomic shared_ptr, which ThreadSanitizer cannot see into (see snapshot.h).
+  reload::Snapshot<Token> token_{nullptr};
   std::atomic<bool> failing_{false};
   // Whether the channel was last seen connected (READY, or a check answered)
   // rather than failing; what Reachable says while the channel is unsettled.

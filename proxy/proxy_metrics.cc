@@ -39,7 +39,7 @@ ProxyMetrics::ProxyMetrics()
           "Connections closed for a missing or malformed PROXY protocol header.")) {}
 
 RouteMetrics& ProxyMetrics::ForRoute(const std::string& key) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::unique_ptr<RouteMetrics>& slot = routes_[key];
   if (slot == nullptr) {
     auto series = std::make_unique<RouteMetrics>();

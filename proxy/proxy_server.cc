@@ -15,16 +15,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <list>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/blocking_counter.h"
-#include "absl/synchronization/mutex.h"
 #include "common/config/url.h"
 #include "common/log/log.h"
 #include "proxy/tunnel_session.h"
@@ -130,8 +130,8 @@ struct ProxyServer::Impl {
   void SessionEnded() {
     if (active.fetch_sub(1, std::memory_order_acq_rel) == 1 &&
         draining.load(std::memory_order_acquire)) {
-      absl::MutexLock lock(&mu);
-      idle.SignalAll();
+      std::lock_guard<std::mutex> lock(mu);
+      idle.notify_all();
     }
   }
 
@@ -141,8 +141,10 @@ struct ProxyServer::Impl {
   std::atomic<bool> accepting{false};
   std::atomic<bool> draining{false};
   bool joined = false;
-  absl::Mutex mu;
-  absl::CondVar idle;
+  // std:: rather than absl:: synchronization throughout this file: Debian's
+  // abseil is not built with ThreadSanitizer, which would not see it.
+  std::mutex mu;
+  std::condition_variable idle;
 };
 
 ProxyServer::ProxyServer(const reload::Snapshot<ServingState>* state, ProxyMetrics* metrics)
@@ -197,27 +199,29 @@ void ProxyServer::StopAccepting() {
   if (!impl_->accepting.exchange(false)) return;
   // Waits for every worker to close its acceptor, so that once this returns
   // a new connection is refused rather than accepted by a straggler.
-  absl::BlockingCounter closed(static_cast<int>(impl_->workers.size()));
+  std::mutex mu;
+  std::condition_variable all_closed;
+  size_t open = impl_->workers.size();
   for (auto& worker : impl_->workers) {
-    asio::post(worker->io, [w = worker.get(), &closed] {
+    asio::post(worker->io, [w = worker.get(), &mu, &all_closed, &open] {
       boost::system::error_code ignored;
       w->acceptor->close(ignored);
-      closed.DecrementCount();
+      // Notified under the lock: the waiter's locals must outlive the call.
+      std::lock_guard<std::mutex> lock(mu);
+      if (--open == 0) all_closed.notify_all();
     });
   }
-  closed.Wait();
+  std::unique_lock<std::mutex> lock(mu);
+  all_closed.wait(lock, [&] { return open == 0; });
 }
 
 int ProxyServer::ActiveConnections() const { return impl_->active.load(); }
 
 bool ProxyServer::WaitForConnections(absl::Duration timeout) {
   impl_->draining.store(true, std::memory_order_release);
-  const absl::Time deadline = absl::Now() + timeout;
-  absl::MutexLock lock(&impl_->mu);
-  while (impl_->active.load(std::memory_order_acquire) > 0) {
-    if (impl_->idle.WaitWithDeadline(&impl_->mu, deadline)) break;
-  }
-  return impl_->active.load() == 0;
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  return impl_->idle.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                              [&] { return impl_->active.load(std::memory_order_acquire) == 0; });
 }
 
 void ProxyServer::CloseConnections() {

@@ -14,14 +14,15 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/config/config_loader.h"
 #include "common/reload/snapshot.h"
 #include "common/session/session.h"
@@ -39,14 +40,16 @@ using asio::ip::tcp;
 using ::postern::authorize::v1::CheckResponse;
 
 // Answers every Check with `decision`, or holds the answer back until
-// Release() when `hold` is set.
+// Release() when `hold` is set. std:: locking rather than absl::Mutex so
+// ThreadSanitizer sees it (Debian's abseil is not instrumented).
 class FakeAuthorizer final : public Authorizer {
  public:
   void Check(v1::CheckRequest request, absl::Duration, Done done) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     requests_.push_back(request);
     if (hold_) {
       held_.push_back(std::move(done));
+      held_changed_.notify_all();
       return;
     }
     Answer(std::move(done));
@@ -54,31 +57,31 @@ class FakeAuthorizer final : public Authorizer {
   bool Reachable() override { return true; }
 
   void Set(absl::StatusOr<CheckResponse::Decision> decision) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     decision_ = decision;
   }
   void Hold() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     hold_ = true;
   }
   void Release() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     hold_ = false;
     for (Done& done : held_) Answer(std::move(done));
     held_.clear();
   }
   void AwaitHeld(size_t count) {
-    absl::MutexLock lock(&mu_);
-    want_held_ = count;
-    mu_.Await(absl::Condition(this, &FakeAuthorizer::HeldEnough));
+    std::unique_lock<std::mutex> lock(mu_);
+    held_changed_.wait(lock, [&] { return held_.size() >= count; });
   }
   std::vector<v1::CheckRequest> requests() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return requests_;
   }
 
  private:
-  void Answer(Done done) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // Called with mu_ held.
+  void Answer(Done done) {
     if (!decision_.ok()) {
       std::move(done)(decision_.status());
       return;
@@ -90,14 +93,12 @@ class FakeAuthorizer final : public Authorizer {
     std::move(done)(response);
   }
 
-  bool HeldEnough() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return held_.size() >= want_held_; }
-
-  absl::Mutex mu_;
-  size_t want_held_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::StatusOr<CheckResponse::Decision> decision_ ABSL_GUARDED_BY(mu_) = CheckResponse::ALLOW;
-  bool hold_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<Done> held_ ABSL_GUARDED_BY(mu_);
-  std::vector<v1::CheckRequest> requests_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;  // guards everything below
+  std::condition_variable held_changed_;
+  absl::StatusOr<CheckResponse::Decision> decision_ = CheckResponse::ALLOW;
+  bool hold_ = false;
+  std::vector<Done> held_;
+  std::vector<v1::CheckRequest> requests_;
 };
 
 // An upstream that echoes and, at end of stream, ends its side too.

@@ -12,9 +12,10 @@ FileWatcher::FileWatcher(std::string path, absl::Duration poll_interval,
 
 FileWatcher::~FileWatcher() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
+  stop_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -37,18 +38,18 @@ FileWatcher::Stamp FileWatcher::Read() const {
 }
 
 void FileWatcher::Run(Stamp last) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     // Waits for the poll interval, or wakes at once when stopping.
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), poll_interval_);
+    stop_.wait_for(lock, absl::ToChronoNanoseconds(poll_interval_), [this] { return stopping_; });
     if (stopping_) return;
     Stamp now = Read();
     // A missing file (mid-rename) is not a change worth reloading for.
     if (now.exists && !(now == last)) {
       last = now;
-      mu_.Unlock();
+      lock.unlock();
       on_change_();
-      mu_.Lock();
+      lock.lock();
     }
   }
 }

@@ -13,11 +13,12 @@
 #ifndef POSTERN_COMMON_RELOAD_FILE_WATCHER_H_
 #define POSTERN_COMMON_RELOAD_FILE_WATCHER_H_
 
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace postern::reload {
@@ -48,8 +49,11 @@ class FileWatcher {
   const std::string path_;
   const absl::Duration poll_interval_;
   const std::function<void()> on_change_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // std:: rather than absl::Mutex: Debian's abseil is not built with
+  // ThreadSanitizer, so its locking is invisible to a --config=tsan run.
+  std::mutex mu_;
+  std::condition_variable stop_;
+  bool stopping_ = false;  // guarded by mu_
   std::thread thread_;
 };
 

@@ -1,11 +1,14 @@
 #include "common/reload/file_watcher.h"
 
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <string>
 
-#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 
 namespace postern::reload {
@@ -20,23 +23,28 @@ void Write(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::trunc) << text;
 }
 
+// std:: locking, not absl::Mutex, so a ThreadSanitizer run sees it (Debian's
+// abseil is not instrumented).
 class Counter {
  public:
   void Increment() {
-    absl::MutexLock lock(&mu_);
-    ++count_;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++count_;
+    }
+    changed_.notify_all();
   }
   // Waits until the count reaches `n` or `timeout` passes; returns the count.
   int WaitFor(int n, absl::Duration timeout) {
-    absl::MutexLock lock(&mu_);
-    auto reached = [&] { return count_ >= n; };
-    mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] { return count_ >= n; });
     return count_;
   }
 
  private:
-  absl::Mutex mu_;
-  int count_ = 0;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int count_ = 0;  // guarded by mu_
 };
 
 TEST(FileWatcherTest, ReportsInPlaceRewrite) {

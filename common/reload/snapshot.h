@@ -8,11 +8,16 @@
 //   Snapshot<Config> config(initial);
 //   std::shared_ptr<const Config> now = config.Get();  // any thread
 //   config.Set(std::move(next));                       // the reloading thread
+//
+// A mutex rather than std::atomic<std::shared_ptr>: libstdc++ 12 implements
+// the latter with an internal lock bit that ThreadSanitizer cannot see, so
+// every reader looked like a race; an uncontended lock per Get costs about
+// the same and keeps the TSan check meaningful.
 #ifndef POSTERN_COMMON_RELOAD_SNAPSHOT_H_
 #define POSTERN_COMMON_RELOAD_SNAPSHOT_H_
 
-#include <atomic>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 namespace postern::reload {
@@ -26,15 +31,23 @@ class Snapshot {
   Snapshot& operator=(const Snapshot&) = delete;
 
   // Get returns the current value; never null if the initial value was not.
-  std::shared_ptr<const T> Get() const { return current_.load(std::memory_order_acquire); }
+  std::shared_ptr<const T> Get() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return current_;
+  }
 
   // Set publishes `next`; readers holding the old value keep it alive.
+  // The old value is released outside the lock: it may be the last reference.
   void Set(std::shared_ptr<const T> next) {
-    current_.store(std::move(next), std::memory_order_release);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      current_.swap(next);
+    }
   }
 
  private:
-  std::atomic<std::shared_ptr<const T>> current_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const T> current_;  // guarded by mutex_
 };
 
 }  // namespace postern::reload

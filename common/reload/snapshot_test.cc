@@ -1,5 +1,6 @@
 #include "common/reload/snapshot.h"
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
