@@ -7,13 +7,12 @@
 #include <unistd.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/tls/ex_data.h"
 #include "common/tls/pem.h"
 
@@ -31,7 +30,7 @@ class SessionCache {
  public:
   // Offers the cached session for `key` to `ssl`, if there is one.
   void Resume(SSL* ssl, const std::string& key) {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     auto it = sessions_.find(key);
     if (it == sessions_.end()) return;
     if (SSL_SESSION_is_resumable(it->second.get()) != 1) {
@@ -42,7 +41,7 @@ class SessionCache {
   }
 
   void Store(const std::string& key, SslUniquePtr<SSL_SESSION> session) {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     if (sessions_.size() >= kMaxCachedSessions && !sessions_.contains(key)) {
       sessions_.erase(sessions_.begin());  // any one; resumption is only an optimisation
     }
@@ -50,8 +49,8 @@ class SessionCache {
   }
 
  private:
-  absl::Mutex mutex_;
-  absl::flat_hash_map<std::string, SslUniquePtr<SSL_SESSION>> sessions_ ABSL_GUARDED_BY(mutex_);
+  std::mutex mutex_;  // std::, not absl::Mutex, so a --config=tsan run sees it
+  absl::flat_hash_map<std::string, SslUniquePtr<SSL_SESSION>> sessions_;  // guarded by mutex_
 };
 
 // Owned by the client SSL_CTX (ex_data).

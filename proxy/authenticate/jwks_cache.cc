@@ -16,7 +16,7 @@ JwksCache::JwksCache(JwksFetcher fetch, absl::Duration min_refetch_interval)
 
 boost::asio::awaitable<absl::StatusOr<JwksCache::KeySet>> JwksCache::Refresh(absl::Time now) {
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     last_fetch_ = now;
   }
   absl::StatusOr<std::string> document = co_await fetch_();
@@ -27,7 +27,7 @@ boost::asio::awaitable<absl::StatusOr<JwksCache::KeySet>> JwksCache::Refresh(abs
         "the identity provider's signing keys are unusable: ", keys.status().message()));
   }
   auto key_set = std::make_shared<const std::vector<jwt::Jwk>>(*std::move(keys));
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   keys_ = key_set;
   co_return key_set;
 }
@@ -37,7 +37,7 @@ boost::asio::awaitable<absl::StatusOr<boost::json::object>> JwksCache::Verify(st
   KeySet keys;
   bool may_refetch;
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     keys = keys_;
     may_refetch = now - last_fetch_ >= min_refetch_interval_;
   }

@@ -66,7 +66,7 @@ asio::awaitable<absl::StatusOr<ProviderMetadata>> OidcProvider::Metadata() {
   const absl::Time now = absl::Now();
   std::optional<ProviderMetadata> cached;
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     if (metadata_.has_value() && now < metadata_expiry_) co_return *metadata_;
     cached = metadata_;
   }
@@ -84,7 +84,7 @@ asio::awaitable<absl::StatusOr<ProviderMetadata>> OidcProvider::Metadata() {
     absl::StatusOr<ProviderMetadata> parsed =
         ParseDiscoveryDocument(response->body, settings_.issuer_url);
     if (parsed.ok()) {
-      absl::MutexLock lock(&mutex_);
+      std::lock_guard<std::mutex> lock(mutex_);
       metadata_ = *parsed;
       metadata_expiry_ = now + settings_.metadata_lifetime;
       co_return *std::move(parsed);

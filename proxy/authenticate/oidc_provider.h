@@ -12,14 +12,13 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/http/http_client.h"
 #include "common/session/session.h"
@@ -80,9 +79,10 @@ class OidcProvider {
   const OidcSettings settings_;
   const std::shared_ptr<http::HttpClient> client_;
   JwksCache jwks_;
-  absl::Mutex mutex_;
-  std::optional<ProviderMetadata> metadata_ ABSL_GUARDED_BY(mutex_);
-  absl::Time metadata_expiry_ ABSL_GUARDED_BY(mutex_) = absl::InfinitePast();
+  std::mutex
+      mutex_;  // guards the two below; std::, not absl::Mutex, so a --config=tsan run sees it
+  std::optional<ProviderMetadata> metadata_;
+  absl::Time metadata_expiry_ = absl::InfinitePast();
 };
 
 }  // namespace postern::authenticate

@@ -798,7 +798,7 @@ class ShutdownTest(unittest.TestCase):
             line = wait_for_access_line(deployment.proxy, lingering.sock.getsockname()[1])
             self.assertEqual(line["close_reason"], "shutdown")
             lingering.sock.close()
-            self.assertEqual(deployment.proxy.stop(timeout=20), 0)
+            self.assertEqual(deployment.proxy.stop(timeout=20), 0, deployment.proxy.output())
 
     def test_second_sigterm_ends_the_drain_at_once(self):
         with FakeRedis() as redis:
@@ -817,7 +817,7 @@ class ShutdownTest(unittest.TestCase):
             deployment.proxy.send_signal(signal.SIGTERM)
             deployment.proxy.wait_for(r"closing 1 tunnels still open: SIGTERM during the drain",
                                       timeout=10)
-            self.assertEqual(deployment.proxy.proc.wait(10), 0)
+            self.assertEqual(deployment.proxy.proc.wait(10), 0, deployment.proxy.output())
             line = wait_for_access_line(deployment.proxy, lingering.sock.getsockname()[1])
             self.assertEqual(line["close_reason"], "shutdown")
 
@@ -858,7 +858,7 @@ class CommandLineTest(unittest.TestCase):
         with socket.create_server(("127.0.0.1", 0)) as taken:
             address = "127.0.0.1:%d" % taken.getsockname()[1]
             result = self.run_proxy("--config", deployment.proxy_config, "--address", address)
-        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.returncode, 1, result.stderr.decode())
         self.assertIn("cannot listen on " + address, result.stderr.decode())
 
 
