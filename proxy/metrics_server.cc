@@ -1,6 +1,5 @@
 #include "proxy/metrics_server.h"
 
-#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -26,6 +25,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/config/url.h"
 #include "common/log/log.h"
+#include "common/tunnel/connect_request.h"
+#include "common/tunnel/error_answer.h"
 
 namespace postern::proxy {
 namespace {
@@ -39,9 +40,6 @@ using asio::ip::tcp;
 constexpr std::uint32_t kMaxRequestHeaderBytes = 8 * 1024;
 // Time allowed for each request on a connection (and idle time between them).
 constexpr std::chrono::seconds kRequestTimeout(10);
-// How long, and how much, a refused request's remaining bytes are read.
-constexpr std::chrono::seconds kDrainTime(2);
-constexpr std::size_t kMaxDrainBytes = 1024 * 1024;
 // After an accept error such as EMFILE (descriptors exhausted) the pending
 // connection stays queued and the next accept fails at once; pausing keeps
 // the loop from spinning on it (as the proxy's own acceptors do).
@@ -80,45 +78,25 @@ http::response<http::string_body> Respond(const http::request<http::empty_body>&
   return response;
 }
 
-// RefusalFor answers a request that could not be read because it is not
-// one: malformed (400), headers over the limit (431), or with a body (413).
-// A connection that ended or timed out gets no answer (nullopt).
-std::optional<http::response<http::string_body>> RefusalFor(const beast::error_code& error) {
+// A request that could not be read because it is not one: malformed (400),
+// headers over the limit (431), or with a body (413).
+struct Refusal {
+  int status;
+  std::string text;
+};
+
+// RefusalFor names the refusal for `error`; nullopt when the connection
+// ended or timed out, which gets no answer.
+std::optional<Refusal> RefusalFor(const beast::error_code& error) {
   if (error.category() != http::make_error_code(http::error::bad_method).category() ||
       error == http::error::end_of_stream || error == http::error::partial_message) {
     return std::nullopt;
   }
-  http::response<http::string_body> response;
-  if (error == http::error::header_limit) {
-    response.result(http::status::request_header_fields_too_large);
-    response.body() = "request headers too large\n";
-  } else if (error == http::error::body_limit) {
-    response.result(http::status::payload_too_large);
-    response.body() = "a request body is not expected; try GET /metrics, /healthz or /readyz\n";
-  } else {
-    response.result(http::status::bad_request);
-    response.body() = absl::StrCat("malformed HTTP request: ", error.message(), "\n");
+  if (error == http::error::header_limit) return Refusal{431, "request headers too large"};
+  if (error == http::error::body_limit) {
+    return Refusal{413, "a request body is not expected; try GET /metrics, /healthz or /readyz"};
   }
-  response.set(http::field::content_type, "text/plain; charset=utf-8");
-  response.keep_alive(false);
-  response.prepare_payload();
-  return response;
-}
-
-// Drain ends the sending side and reads what the client still sends, for a
-// little while: closing with unread input makes the kernel send a reset,
-// which can destroy the answer before the client has read it.
-asio::awaitable<void> Drain(beast::tcp_stream& stream) {
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.expires_after(kDrainTime);
-  std::array<char, 16 * 1024> discard;
-  for (std::size_t drained = 0; drained < kMaxDrainBytes;) {
-    auto [ec, n] =
-        co_await stream.async_read_some(asio::buffer(discard), asio::as_tuple(asio::use_awaitable));
-    if (ec) break;
-    drained += n;
-  }
+  return Refusal{400, absl::StrCat("malformed HTTP request: ", error.message())};
 }
 
 asio::awaitable<void> Serve(tcp::socket socket, const MetricsServer::Handlers& handlers) {
@@ -132,9 +110,13 @@ asio::awaitable<void> Serve(tcp::socket socket, const MetricsServer::Handlers& h
     auto [read_error, read] =
         co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (read_error) {
-      if (std::optional<http::response<http::string_body>> refusal = RefusalFor(read_error)) {
-        co_await http::async_write(stream, *refusal, asio::as_tuple(asio::use_awaitable));
-        co_await Drain(stream);
+      if (std::optional<Refusal> refusal = RefusalFor(read_error)) {
+        // Answered so that the client gets to read it, as the tunnel
+        // listener answers its refusals; this closes the socket.
+        stream.expires_never();
+        co_await tunnel::SendErrorAnswer(stream.socket(),
+                                         tunnel::FormatResponse(refusal->status, refusal->text));
+        co_return;
       }
       break;
     }

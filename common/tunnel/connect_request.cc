@@ -101,6 +101,8 @@ const char* StatusText(int status) {
       return "Method Not Allowed";
     case 408:
       return "Request Timeout";
+    case 413:
+      return "Payload Too Large";
     case 429:
       return "Too Many Requests";
     case 431:
