@@ -42,15 +42,7 @@ absl::StatusOr<ListenerSecurity> ListenerSecurityFor(const config::Config& confi
 
 bool SameListenerSecurity(const config::Config& a, const config::Config& b) {
   if (a.grpc_insecure != b.grpc_insecure) return false;
-  if (a.grpc_insecure) return true;
-  if (a.certificates.size() != b.certificates.size()) return false;
-  for (size_t i = 0; i < a.certificates.size(); ++i) {
-    if (a.certificates[i].cert_file != b.certificates[i].cert_file ||
-        a.certificates[i].key_file != b.certificates[i].key_file) {
-      return false;
-    }
-  }
-  return true;
+  return a.grpc_insecure || a.certificates == b.certificates;
 }
 
 }  // namespace postern::authorize

@@ -53,6 +53,8 @@ struct Route {
 struct CertificateFiles {
   std::string cert_file;
   std::string key_file;
+
+  bool operator==(const CertificateFiles&) const = default;
 };
 
 enum class LogLevel { kDebug, kInfo, kWarn, kError };
