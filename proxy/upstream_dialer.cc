@@ -44,16 +44,15 @@ absl::Status DeadlinePassed(const std::tuple<boost::system::error_code>& timer,
 // (a dead host, IPv6 without a route) leaves time for the next.
 constexpr Clock::duration kMinAttempt = std::chrono::seconds(2);
 
-// Connects before `deadline` expires (its expiry time is the deadline),
-// trying `endpoints` in order, each within its share of the time left (see
-// kMinAttempt). Each socket is opened here rather than by
+// Connects before `deadline`, trying `endpoints` in order, each within its
+// share of the time left (see kMinAttempt). Each socket is opened here rather than by
 // asio::async_connect's range overload: that one reports a socket it could
 // not open (EMFILE, out of descriptors) as operation_aborted, which is
 // indistinguishable from cancellation, so a proxy out of descriptors would
 // drop the client without an answer and log a shutdown.
 asio::awaitable<absl::StatusOr<tcp::socket>> Connect(const std::vector<tcp::endpoint>& endpoints,
                                                      const std::string& target,
-                                                     asio::steady_timer& deadline,
+                                                     Clock::time_point deadline,
                                                      Clock::duration timeout) {
   const auto executor = co_await asio::this_coro::executor;
   std::string last_error;
@@ -67,7 +66,7 @@ asio::awaitable<absl::StatusOr<tcp::socket>> Connect(const std::vector<tcp::endp
       continue;
     }
     const Clock::time_point now = Clock::now();
-    const Clock::duration left = std::max(deadline.expiry() - now, Clock::duration::zero());
+    const Clock::duration left = std::max(deadline - now, Clock::duration::zero());
     const auto share = left / static_cast<Clock::rep>(endpoints.size() - i);
     const Clock::duration budget = std::max(share, std::min(left, kMinAttempt));
     asio::steady_timer attempt(executor, now + budget);
@@ -102,8 +101,7 @@ asio::awaitable<absl::StatusOr<tcp::socket>> DialEndpoints(std::vector<tcp::endp
     co_return absl::UnavailableError(absl::StrCat("upstream ", target, " has no address"));
   }
   try {
-    asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
-    co_return co_await Connect(endpoints, target, deadline, timeout);
+    co_return co_await Connect(endpoints, target, Clock::now() + timeout, timeout);
   } catch (const std::exception& e) {
     co_return absl::InternalError(absl::StrCat("dialing upstream ", target, ": ", e.what()));
   }
@@ -134,7 +132,7 @@ asio::awaitable<absl::StatusOr<tcp::socket>> ResolveAndDial(std::string host, ui
     }
     std::vector<tcp::endpoint> endpoints;
     for (const auto& entry : results) endpoints.push_back(entry.endpoint());
-    co_return co_await Connect(endpoints, target, deadline, timeout);
+    co_return co_await Connect(endpoints, target, deadline.expiry(), timeout);
   } catch (const std::exception& e) {
     co_return absl::InternalError(absl::StrCat("dialing upstream ", target, ": ", e.what()));
   }
