@@ -66,10 +66,8 @@ int Serve(const std::string& config_path, const std::string& address_flag) {
     return 2;
   }
   log::SetLevel(config::ToLogLevel((*initial)->config().log_level));
-  const std::string address =
-      address_flag.empty() ? (*initial)->config().grpc_address : address_flag;
-
   const config::Config& started_with = (*initial)->config();
+  const std::string address = address_flag.empty() ? started_with.grpc_address : address_flag;
   absl::StatusOr<ListenerSecurity> security = ListenerSecurityFor(started_with);
   if (!security.ok()) {
     std::cerr << "postern-authorize: " << security.status().message() << "\n";
